@@ -1,0 +1,41 @@
+// What a serving framework does that the hardware does not explain: its defaults, its
+// per-iteration overheads and the fractions of peak its kernels reach. Numbers live in
+// data/catalog/engines.yaml with their sources.
+#pragma once
+
+#include <string>
+
+namespace tokenfab {
+
+enum class PercentileMethod {
+  kLinear,      // numpy default interpolation (vLLM, SGLang benchmarks)
+  kFloorIndex,  // sorted[int(n * p)] (trtllm-bench, MLPerf LoadGen)
+};
+
+struct EngineProfile {
+  std::string id;  // "trtllm", "vllm", "sglang"
+  std::string name;
+  std::string sources;
+
+  // Scheduler defaults, used when the scenario does not set them.
+  int max_batch_size = 256;
+  int max_num_tokens = 8192;
+  int kv_block_size = 16;
+  bool chunked_prefill = true;
+  // Fraction of device memory the engine may use in all (weights + activations + KV).
+  double gpu_memory_fraction = 0.9;
+  PercentileMethod percentiles = PercentileMethod::kLinear;
+
+  // Per-iteration host time not hidden behind GPU work (scheduling, sampling, launches), s.
+  double iteration_overhead_s = 0;
+  // Extra host time per sequence in the batch per iteration, s.
+  double per_sequence_overhead_s = 0;
+  // Fractions of peak reached by kernels (0..1].
+  double gemm_efficiency = 0.7;       // large GEMMs, of peak FLOP/s
+  double attention_efficiency = 0.5;  // prefill attention, of peak FLOP/s
+  double memory_efficiency = 0.8;     // streaming weights and KV, of HBM bandwidth
+  double network_efficiency = 0.8;    // collectives, of link bandwidth
+  double collective_latency_s = 5e-6; // per collective step (alpha of the alpha-beta model)
+};
+
+}  // namespace tokenfab

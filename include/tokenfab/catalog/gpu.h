@@ -1,0 +1,40 @@
+// An accelerator as the cost model sees it. All figures per GPU, dense (no 2:4 sparsity).
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "tokenfab/catalog/precision.h"
+
+namespace tokenfab {
+
+struct GpuSpec {
+  std::string id;    // catalog id, e.g. "h100-sxm"
+  std::string name;  // "NVIDIA H100 SXM5 80GB"
+  std::string vendor;
+  // Peak dense tensor FLOP/s indexed by Precision; 0 where the format is not supported in
+  // hardware (then the cost model runs that format at the next wider supported one).
+  std::array<double, 5> peak_flops{};
+  double hbm_bytes = 0;           // usable device memory, bytes
+  double hbm_bandwidth = 0;       // bytes/s
+  double scale_up_bandwidth = 0;  // NVLink / Infinity Fabric, bytes/s per direction per GPU
+  int scale_up_domain = 8;        // GPUs in one NVLink domain (8 for HGX, 72 for NVL72)
+  double scale_out_bandwidth = 0; // network, bytes/s per direction per GPU
+  double tdp_watts = 0;           // max board power
+  std::string sources;            // where the numbers come from (see data/catalog/gpus.yaml)
+
+  double PeakFlops(Precision p) const;  // falls back to the next wider supported precision
+};
+
+// A system: how GPUs are packaged (node or rack) and what the non-GPU parts draw.
+struct SystemSpec {
+  std::string id;     // "hgx-h100", "gb200-nvl72"
+  std::string name;
+  std::string gpu;    // GpuSpec id
+  int gpus = 8;       // GPUs per system
+  int nvlink_domain = 8;
+  double power_watts = 0;  // whole system at max (node or rack), watts
+  std::string sources;
+};
+
+}  // namespace tokenfab
