@@ -25,6 +25,9 @@ struct EngineProfile {
   // Fraction of device memory the engine may use in all (weights + activations + KV).
   double gpu_memory_fraction = 0.9;
   PercentileMethod percentiles = PercentileMethod::kLinear;
+  // "on_demand" (vLLM, SGLang: allocate as computed, preempt by recompute) or "reserve_full"
+  // (TensorRT-LLM GUARANTEED_NO_EVICT: reserve prompt + output at admission).
+  std::string kv_admission = "on_demand";
 
   // Per-iteration host time not hidden behind GPU work (scheduling, sampling, launches), s.
   double iteration_overhead_s = 0;

@@ -15,6 +15,9 @@ struct GpuSpec {
   // Peak dense tensor FLOP/s indexed by Precision; 0 where the format is not supported in
   // hardware (then the cost model runs that format at the next wider supported one).
   std::array<double, 5> peak_flops{};
+  // Measured maximum achievable dense matmul FLOP/s (MAMF benchmark), indexed by Precision;
+  // 0 where not measured. Its ratio to peak_flops is a starting point for GEMM efficiency.
+  std::array<double, 5> achievable_matmul_flops{};
   double hbm_bytes = 0;           // usable device memory, bytes
   double hbm_bandwidth = 0;       // bytes/s
   double scale_up_bandwidth = 0;  // NVLink / Infinity Fabric, bytes/s per direction per GPU
@@ -22,6 +25,7 @@ struct GpuSpec {
   double scale_out_bandwidth = 0; // network, bytes/s per direction per GPU
   double tdp_watts = 0;           // max board power
   std::string sources;            // where the numbers come from (see data/catalog/gpus.yaml)
+  std::string notes;              // assumptions, conflicts and unverified values
 
   double PeakFlops(Precision p) const;  // falls back to the next wider supported precision
 };
@@ -35,6 +39,7 @@ struct SystemSpec {
   int nvlink_domain = 8;
   double power_watts = 0;  // whole system at max (node or rack), watts
   std::string sources;
+  std::string notes;
 };
 
 }  // namespace tokenfab

@@ -1,0 +1,75 @@
+#include <cstdio>
+#include <memory>
+
+#include "cli_commands.h"
+#include "tokenfab/io/results.h"
+#include "tokenfab/study/simulate.h"
+
+namespace tokenfab::cli {
+namespace {
+
+int g_exit_code = kExitOk;
+
+struct SimulateArgs {
+  std::string scenario;
+  std::vector<std::string> overrides;
+  std::string json_path;
+  std::string csv_dir;
+  long long seed = -1;
+  bool quiet = false;
+};
+
+void RunSimulateCommand(const SimulateArgs& a) {
+  auto catalog = Catalog::Load(Catalog::DefaultDataDir());
+  if (!catalog) return Fail(kExitInput, catalog.error().message);
+  std::vector<std::string> overrides = a.overrides;
+  if (a.seed >= 0) overrides.push_back("seed=" + std::to_string(a.seed));
+  auto scenario = a.scenario.empty()
+                      ? ParseScenario(DefaultScenarioYaml(), "<built-in default>", overrides)
+                      : LoadScenario(a.scenario, overrides);
+  if (!scenario) return Fail(kExitInput, scenario.error().message);
+  auto resolved = ResolveScenario(*scenario, *catalog);
+  if (!resolved) return Fail(kExitInput, resolved.error().message);
+  SimulateOptions options;
+  options.keep_iterations = !a.csv_dir.empty();
+  auto out = RunSimulate(*resolved, options);
+  if (!out) return Fail(kExitInput, out.error().message);
+  const bool json_to_stdout = a.json_path == "-";
+  if (!a.quiet && !json_to_stdout) {
+    std::fputs(SummaryText(out->result.metrics, out->resolved.config).c_str(), stdout);
+  }
+  if (!a.json_path.empty()) {
+    if (auto w = WriteText(a.json_path, out->json.dump(2) + "\n"); !w) {
+      return Fail(kExitOutput, w.error().message);
+    }
+  }
+  if (!a.csv_dir.empty()) {
+    if (auto w = WriteCsvTables(out->result, a.csv_dir); !w) return Fail(kExitOutput, w.error().message);
+  }
+}
+
+}  // namespace
+
+int ExitCode() { return g_exit_code; }
+void SetExitCode(int code) { g_exit_code = code; }
+
+void Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "tokenfab: error: %s\n", message.c_str());
+  SetExitCode(code);
+}
+
+void AddSimulate(CLI::App& app) {
+  auto args = std::make_shared<SimulateArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulate", "simulate a serving deployment described by a scenario file (or the built-in default)");
+  cmd->add_option("scenario", args->scenario, "scenario YAML file; omitted: the built-in default");
+  cmd->add_option("--set", args->overrides, "override a scenario key: KEY=VALUE (dotted key)")
+      ->allow_extra_args(false);
+  cmd->add_option("--json", args->json_path, "write the metrics as JSON to PATH, or - for stdout");
+  cmd->add_option("--csv", args->csv_dir, "write requests.csv and iterations.csv into DIR");
+  cmd->add_option("--seed", args->seed, "override the scenario seed");
+  cmd->add_flag("--quiet,-q", args->quiet, "do not print the summary");
+  cmd->callback([args] { RunSimulateCommand(*args); });
+}
+
+}  // namespace tokenfab::cli

@@ -1,0 +1,71 @@
+// A scenario: what to simulate, read from YAML (with --set overrides) into typed values, then
+// resolved against the catalog into the configuration the simulator runs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tokenfab/catalog/catalog.h"
+#include "tokenfab/core/status.h"
+#include "tokenfab/perf/deployment.h"
+#include "tokenfab/perf/instance_cost_model.h"
+#include "tokenfab/serve/simulation.h"
+
+namespace tokenfab {
+
+struct Scenario {
+  std::string origin;    // file path, or "<built-in default>"
+  std::string base_dir;  // relative paths (traces, config.json) resolve against it
+
+  std::string model;
+  std::string gpu;
+  std::optional<int> num_gpus;
+  double idle_power_fraction = 0.3;
+  Parallelism parallelism;
+  std::optional<int> replicas;
+  std::string weights_precision;
+  std::string kv_precision;  // empty: derived from weights
+  std::string engine;
+  std::optional<int> max_batch_size;
+  std::optional<int> max_num_tokens;
+  std::optional<int> kv_block_size;
+  std::optional<bool> chunked_prefill;
+  std::string kv_admission;  // empty: profile default
+  std::string router;
+  std::string workload_kind;
+  WorkloadSpec workload;  // lengths, rates and counts (trace filled in at resolution)
+  std::string trace_path;
+  bool trace_requests_given = false;  // workload.num_requests set: cut the trace there
+  double slo_ttft_ms = 0;
+  double slo_tpot_ms = 0;
+  std::uint64_t seed = 1;
+};
+
+// The YAML of the built-in default scenario (examples/default.yaml holds the same text).
+const std::string& DefaultScenarioYaml();
+
+// Reads a scenario from YAML text; `origin` names it in errors. Overrides are "key=value"
+// with a dotted key; the value is read as YAML (so "{dist: fixed, mean: 128}" works).
+Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& origin,
+                               const std::vector<std::string>& overrides = {});
+Result<Scenario> LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Everything the simulator needs, resolved and checked.
+struct ResolvedScenario {
+  Scenario scenario;
+  ModelSpec model;
+  GpuSpec gpu;
+  EngineProfile engine;
+  PrecisionConfig precision;
+  ServeConfig serve;
+  CostModelOptions cost_options;
+  int num_gpus = 0;
+  nlohmann::json config;  // every key with its resolved value (the `config` of the results)
+};
+
+Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog& catalog);
+
+}  // namespace tokenfab

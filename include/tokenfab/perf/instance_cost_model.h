@@ -1,0 +1,95 @@
+// The cost model of one serving instance: for a batch, the iteration time and energy, built
+// from operators (GEMMs, attention, MoE experts, collectives) on a roofline with the engine
+// profile's efficiencies. See docs/cost-model.md for the equations.
+#pragma once
+
+#include <string>
+
+#include "tokenfab/catalog/engine_profile.h"
+#include "tokenfab/catalog/gpu.h"
+#include "tokenfab/catalog/model.h"
+#include "tokenfab/core/status.h"
+#include "tokenfab/perf/batch.h"
+#include "tokenfab/perf/deployment.h"
+
+namespace tokenfab {
+
+// Device memory of one GPU of the instance (the most loaded one), bytes.
+struct MemoryPlan {
+  double usable_bytes = 0;        // hbm x engine gpu_memory_fraction
+  double weight_bytes = 0;        // weights held by one GPU
+  double activation_bytes = 0;    // workspace reserved for activations, graphs, communication
+  double kv_bytes = 0;            // what is left for the KV cache on one GPU
+  double kv_bytes_per_token = 0;  // KV of one token of one sequence held on one GPU
+  // KV tokens the whole instance can hold: with attention_dp every GPU holds whole tokens of
+  // its own sequences; otherwise every GPU holds a shard of every token.
+  std::int64_t kv_capacity_tokens = 0;
+};
+
+// Time of one iteration split by where it goes, seconds; energy in joules for the instance.
+struct IterationCost {
+  double seconds = 0;
+  double gemm_s = 0;
+  double attention_s = 0;
+  double communication_s = 0;
+  double overhead_s = 0;
+  double joules = 0;
+};
+
+struct CostModelOptions {
+  // Fraction of board power drawn while the GPU waits (between kernels and when idle).
+  // Not published in the shared facts for these GPUs; see docs/cost-model.md.
+  double idle_power_fraction = 0.3;
+  double activation_reserve_bytes = 2.0e9;  // CUDA graphs, NCCL buffers, allocator slack
+};
+
+class InstanceCostModel {
+ public:
+  // Fails with an explanation when the layout is impossible (TP not dividing heads, EP on a
+  // dense model, weights that do not fit, ...).
+  static Result<InstanceCostModel> Build(const ModelSpec& model, const GpuSpec& gpu,
+                                         const Parallelism& parallelism,
+                                         const PrecisionConfig& precision,
+                                         const EngineProfile& engine, int max_num_tokens,
+                                         const CostModelOptions& options = {});
+
+  IterationCost Cost(const BatchShape& batch) const;
+  // Joules the instance draws while idle for `seconds`.
+  double IdleJoules(double seconds) const;
+
+  const MemoryPlan& memory() const { return memory_; }
+  int num_gpus() const { return parallelism_.GpusPerInstance(); }
+  const Parallelism& parallelism() const { return parallelism_; }
+  const ModelSpec& model() const { return model_; }
+  const GpuSpec& gpu() const { return gpu_; }
+  const EngineProfile& engine() const { return engine_; }
+  double weight_bytes_per_param() const { return weight_bytes_; }
+
+  // FLOPs of one iteration on the whole instance (for MFU-style reporting and tests).
+  double Flops(const BatchShape& batch) const;
+
+ private:
+  InstanceCostModel() = default;
+  double LayerStackSeconds(const BatchShape& batch, IterationCost& cost) const;
+  double CommunicationSeconds(const BatchShape& batch) const;
+  double AllReduceSeconds(double bytes, int ranks) const;
+  double AllToAllSeconds(double bytes_per_rank, int ranks) const;
+  double Roofline(double flops, double bytes, double efficiency) const;
+
+  ModelSpec model_;
+  GpuSpec gpu_;
+  Parallelism parallelism_;
+  PrecisionConfig precision_;
+  EngineProfile engine_;
+  CostModelOptions options_;
+  ParameterCount params_;
+  MemoryPlan memory_;
+  double weight_bytes_ = 1;  // per parameter
+  double kv_bytes_ = 1;      // per element
+  double act_bytes_ = 2;     // per element
+  double gemm_peak_ = 0;     // FLOP/s of one GPU at the GEMM format
+  double attention_peak_ = 0;
+  double link_bandwidth_ = 0;  // per direction, for collectives inside the instance
+};
+
+}  // namespace tokenfab

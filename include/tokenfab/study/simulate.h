@@ -1,0 +1,24 @@
+// The simulate job: a resolved scenario through the cost model and the serving twin.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "tokenfab/io/scenario.h"
+#include "tokenfab/serve/simulation.h"
+
+namespace tokenfab {
+
+struct SimulateOptions {
+  bool keep_iterations = false;  // needed for CSV tables and timelines
+};
+
+struct SimulateOutput {
+  ResolvedScenario resolved;
+  ServeResult result;
+  MemoryPlan memory;
+  nlohmann::json json;  // MetricsJson(...) plus "memory"
+};
+
+Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved, const SimulateOptions& options = {});
+
+}  // namespace tokenfab

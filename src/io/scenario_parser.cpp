@@ -1,0 +1,308 @@
+// YAML scenario files and --set overrides into a typed Scenario. Every error names the file
+// (or the --set argument), the line and key, and what would be valid.
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "tokenfab/core/names.h"
+#include "tokenfab/io/scenario.h"
+#include "tokenfab/io/settings.h"
+
+namespace tokenfab {
+namespace {
+
+// A setting's node and where it was written.
+struct Located {
+  YAML::Node node;
+  std::string where;  // "file.yaml:12" or "--set key=value"
+};
+
+std::vector<std::string> AllKeys() {
+  std::vector<std::string> keys;
+  for (const SettingInfo& s : ScenarioSettings()) keys.emplace_back(s.key);
+  return keys;
+}
+
+bool IsPrefixOfSetting(const std::string& prefix) {
+  for (const SettingInfo& s : ScenarioSettings()) {
+    if (s.key.size() > prefix.size() && s.key.substr(0, prefix.size()) == prefix &&
+        s.key[prefix.size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string At(const std::string& origin, const YAML::Node& node) {
+  const YAML::Mark m = node.Mark();
+  return m.line >= 0 ? fmt::format("{}:{}", origin, m.line + 1) : origin;
+}
+
+[[noreturn]] void UnknownKey(const std::string& where, const std::string& key) {
+  const auto near = NearestNames(key, AllKeys());
+  throw InputError(fmt::format("{}: unknown scenario key '{}'{}; valid keys are listed by "
+                               "'tokenfab keys' and in docs/scenario.md",
+                               where, key,
+                               near.empty() ? "" : " (did you mean: " + JoinNames(near) + "?)"));
+}
+
+void Flatten(const YAML::Node& map, const std::string& prefix, const std::string& origin,
+             std::map<std::string, Located>& out) {
+  for (const auto& kv : map) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (FindSetting(key)) {
+      out[key] = {kv.second, At(origin, kv.first)};
+    } else if (IsPrefixOfSetting(key)) {
+      if (!kv.second.IsMap()) {
+        throw InputError(fmt::format("{}: '{}' must be a mapping of its sub-keys", At(origin, kv.first), key));
+      }
+      Flatten(kv.second, key, origin, out);
+    } else {
+      UnknownKey(At(origin, kv.first), key);
+    }
+  }
+}
+
+YAML::Node LoadYaml(const std::string& text, const std::string& origin) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1,
+                                 e.mark.column + 1, e.msg));
+  }
+}
+
+void ApplyOverride(const std::string& text, std::map<std::string, Located>& settings) {
+  const std::size_t eq = text.find('=');
+  const std::string where = "--set " + text;
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError(where + ": expected KEY=VALUE with a dotted key, e.g. parallelism.tp=4");
+  }
+  const std::string key = text.substr(0, eq);
+  if (!FindSetting(key)) UnknownKey(where, key);
+  YAML::Node value = LoadYaml(text.substr(eq + 1), where);
+  if (!value.IsDefined() || value.IsNull()) value = YAML::Node(std::string());
+  settings[key] = {value, where};
+}
+
+class Reader {
+ public:
+  explicit Reader(const std::map<std::string, Located>& s) : s_(s) {}
+
+  // The node of `key`, or the parsed default.
+  Located Get(const std::string& key) const {
+    auto it = s_.find(key);
+    if (it != s_.end()) return it->second;
+    const SettingInfo* info = FindSetting(key);
+    return {YAML::Load(std::string(info->default_text)), "default of " + key};
+  }
+  bool Has(const std::string& key) const { return s_.count(key) > 0; }
+
+  template <typename T>
+  T As(const std::string& key) const {
+    const Located l = Get(key);
+    try {
+      if (!l.node.IsScalar()) throw YAML::Exception(YAML::Mark::null_mark(), "not a scalar");
+      return l.node.as<T>();
+    } catch (const YAML::Exception&) {
+      throw InputError(fmt::format("{}: key '{}' must be a{} {}, got '{}'", l.where, key,
+                                   FindSetting(key)->type == SettingType::kInt ? "n" : "",
+                                   SettingTypeName(FindSetting(key)->type), Dump(l.node)));
+    }
+  }
+  std::string Str(const std::string& key) const {
+    const Located l = Get(key);
+    if (l.node.IsNull() || !l.node.IsDefined()) return "";
+    return As<std::string>(key);
+  }
+  int Int(const std::string& key, int min) const {
+    const long long v = As<long long>(key);
+    if (v < min || v > 100'000'000) {
+      throw InputError(fmt::format("{}: key '{}' must be an integer from {} to 100000000, got {}",
+                                   Get(key).where, key, min, v));
+    }
+    return static_cast<int>(v);
+  }
+  std::optional<int> OptInt(const std::string& key, int min) const {
+    if (!Has(key)) return std::nullopt;
+    return Int(key, min);
+  }
+  double Number(const std::string& key, double min, bool inclusive) const {
+    const double v = As<double>(key);
+    if (!std::isfinite(v) || v < min || (!inclusive && v == min)) {
+      throw InputError(fmt::format("{}: key '{}' must be a number {} {}, got {}", Get(key).where,
+                                   key, inclusive ? ">=" : ">", min, v));
+    }
+    return v;
+  }
+  std::string Choice(const std::string& key, const std::vector<std::string>& valid) const {
+    const std::string v = Str(key);
+    for (const auto& c : valid) {
+      if (v == c) return v;
+    }
+    throw InputError(fmt::format("{}: key '{}': {}", Get(key).where, key,
+                                 UnknownNameMessage("value", v, valid)));
+  }
+  LengthDistribution Length(const std::string& key) const;
+
+  static std::string Dump(const YAML::Node& n) {
+    YAML::Emitter e;
+    e.SetMapFormat(YAML::Flow);
+    e.SetSeqFormat(YAML::Flow);
+    e << n;
+    return e.c_str();
+  }
+
+ private:
+  const std::map<std::string, Located>& s_;
+};
+
+LengthDistribution Reader::Length(const std::string& key) const {
+  const Located l = Get(key);
+  LengthDistribution d;
+  auto fail = [&](const std::string& what) {
+    throw InputError(fmt::format("{}: key '{}': {}; write a token count (e.g. 1024) or "
+                                 "{{dist: fixed|uniform|lognormal, mean:, cv:, min:, max:}}",
+                                 l.where, key, what));
+  };
+  auto number = [&](const YAML::Node& n, const std::string& sub) {
+    try {
+      const double v = n.as<double>();
+      if (!std::isfinite(v) || v < 0 || v > 1e8) fail(sub + " must be between 0 and 1e8");
+      return v;
+    } catch (const YAML::Exception&) {
+      fail(sub + " must be a number, got '" + Dump(n) + "'");
+    }
+    return 0.0;
+  };
+  if (l.node.IsScalar()) {
+    d.mean = number(l.node, "the token count");
+    if (d.mean < 1) fail("the token count must be at least 1");
+    d.min = d.max = d.mean;
+    return d;
+  }
+  if (!l.node.IsMap()) fail("expected a number or a mapping");
+  std::string dist = "fixed";
+  bool has_mean = false, has_min = false, has_max = false;
+  for (const auto& kv : l.node) {
+    const std::string sub = kv.first.as<std::string>();
+    if (sub == "dist") {
+      dist = kv.second.as<std::string>();
+    } else if (sub == "mean") {
+      d.mean = number(kv.second, "mean");
+      has_mean = true;
+    } else if (sub == "cv") {
+      d.cv = number(kv.second, "cv");
+    } else if (sub == "min") {
+      d.min = number(kv.second, "min");
+      has_min = true;
+    } else if (sub == "max") {
+      d.max = number(kv.second, "max");
+      has_max = true;
+    } else {
+      fail(UnknownNameMessage("sub-key", sub, {"dist", "mean", "cv", "min", "max"}));
+    }
+  }
+  if (dist == "fixed") {
+    d.kind = LengthDistribution::Kind::kFixed;
+    if (!has_mean) fail("dist fixed needs mean");
+    d.min = std::min(d.min, d.mean);
+    if (!has_max) d.max = d.mean;
+  } else if (dist == "uniform") {
+    d.kind = LengthDistribution::Kind::kUniform;
+    if (!has_min || !has_max) fail("dist uniform needs min and max");
+    d.mean = (d.min + d.max) / 2;
+  } else if (dist == "lognormal") {
+    d.kind = LengthDistribution::Kind::kLogNormal;
+    if (!has_mean || d.cv <= 0) fail("dist lognormal needs mean and cv > 0");
+  } else {
+    fail(UnknownNameMessage("dist", dist, {"fixed", "uniform", "lognormal"}));
+  }
+  if (d.min < 1) d.min = 1;
+  if (d.max < d.min) fail("max must be at least min");
+  if (d.mean < 1) fail("mean must be at least 1");
+  return d;
+}
+
+Scenario ReadScenario(const Reader& r, Scenario s) {
+  s.model = r.Str("model");
+  s.gpu = r.Str("hardware.gpu");
+  s.num_gpus = r.OptInt("hardware.num_gpus", 1);
+  s.idle_power_fraction = r.Number("hardware.idle_power_fraction", 0, true);
+  if (s.idle_power_fraction > 1) {
+    throw InputError(r.Get("hardware.idle_power_fraction").where +
+                     ": key 'hardware.idle_power_fraction' must be between 0 and 1");
+  }
+  s.parallelism.tp = r.Int("parallelism.tp", 1);
+  s.parallelism.pp = r.Int("parallelism.pp", 1);
+  s.parallelism.ep = r.Int("parallelism.ep", 1);
+  s.parallelism.attention_dp = r.As<bool>("parallelism.attention_dp");
+  s.replicas = r.OptInt("parallelism.replicas", 1);
+  s.weights_precision = r.Choice("precision.weights", PrecisionNames());
+  if (r.Has("precision.kv_cache")) s.kv_precision = r.Choice("precision.kv_cache", PrecisionNames());
+  s.engine = r.Str("engine.profile");
+  s.max_batch_size = r.OptInt("engine.max_batch_size", 1);
+  s.max_num_tokens = r.OptInt("engine.max_num_tokens", 1);
+  s.kv_block_size = r.OptInt("engine.kv_block_size", 1);
+  if (r.Has("engine.chunked_prefill")) s.chunked_prefill = r.As<bool>("engine.chunked_prefill");
+  if (r.Has("engine.kv_admission")) {
+    s.kv_admission = r.Choice("engine.kv_admission", {"on_demand", "reserve_full"});
+  }
+  s.router = r.Choice("router.policy", {"round_robin", "least_outstanding"});
+  s.workload_kind = r.Choice("workload.kind", {"offline", "closed", "poisson", "gamma", "trace"});
+  s.workload.num_requests = r.Int("workload.num_requests", 1);
+  s.workload.concurrency = r.Int("workload.concurrency", 1);
+  s.workload.rate = r.Number("workload.rate", 0, false);
+  s.workload.cv = r.Number("workload.cv", 0, false);
+  s.workload.input = r.Length("workload.input_tokens");
+  s.workload.output = r.Length("workload.output_tokens");
+  s.trace_path = r.Str("workload.trace");
+  if (s.workload_kind == "trace" && s.trace_path.empty()) {
+    throw InputError(r.Get("workload.kind").where +
+                     ": workload.kind is trace but no workload.trace file is given");
+  }
+  s.trace_requests_given = r.Has("workload.num_requests");
+  s.slo_ttft_ms = r.Number("slo.ttft_ms", 0, true);
+  s.slo_tpot_ms = r.Number("slo.tpot_ms", 0, true);
+  const long long seed = r.As<long long>("seed");
+  if (seed < 0) throw InputError(r.Get("seed").where + ": key 'seed' must be a non-negative integer");
+  s.seed = static_cast<std::uint64_t>(seed);
+  return s;
+}
+
+}  // namespace
+
+Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& origin,
+                               const std::vector<std::string>& overrides) {
+  return CatchInputErrors([&] {
+    const YAML::Node root = LoadYaml(yaml_text, origin);
+    std::map<std::string, Located> settings;
+    if (root.IsDefined() && !root.IsNull()) {
+      if (!root.IsMap()) {
+        throw InputError(fmt::format("{}: a scenario is a mapping of keys such as model, "
+                                     "hardware, parallelism, workload", At(origin, root)));
+      }
+      Flatten(root, "", origin, settings);
+    }
+    for (const std::string& o : overrides) ApplyOverride(o, settings);
+    Scenario s;
+    s.origin = origin;
+    const std::size_t slash = origin.find_last_of('/');
+    s.base_dir = slash == std::string::npos ? "." : origin.substr(0, slash);
+    return ReadScenario(Reader(settings), s);
+  });
+}
+
+Result<Scenario> LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot open scenario file '" + path + "'"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseScenario(text.str(), path, overrides);
+}
+
+}  // namespace tokenfab

@@ -1,0 +1,81 @@
+#include "tokenfab/io/settings.h"
+
+#include <array>
+
+namespace tokenfab {
+namespace {
+
+constexpr std::array kSettings = {
+    SettingInfo{"model", SettingType::kString, "llama-3.1-70b",
+                "catalog model id, or a path to a Hugging Face config.json"},
+    SettingInfo{"hardware.gpu", SettingType::kString, "h100-sxm", "catalog GPU id"},
+    SettingInfo{"hardware.num_gpus", SettingType::kInt, "",
+                "GPUs of the deployment = replicas x GPUs per instance; derived when omitted"},
+    SettingInfo{"hardware.idle_power_fraction", SettingType::kNumber, "0.3",
+                "fraction of board power a GPU draws while waiting (assumption, see docs/cost-model.md)"},
+    SettingInfo{"parallelism.tp", SettingType::kInt, "8", "tensor-parallel ways"},
+    SettingInfo{"parallelism.pp", SettingType::kInt, "1", "pipeline-parallel stages"},
+    SettingInfo{"parallelism.ep", SettingType::kInt, "1", "expert-parallel ways (MoE models)"},
+    SettingInfo{"parallelism.attention_dp", SettingType::kBool, "false",
+                "attention data-parallel across the instance (DeepSeek-style DEP)"},
+    SettingInfo{"parallelism.replicas", SettingType::kInt, "",
+                "instances behind the router; derived from hardware.num_gpus when omitted (else 1)"},
+    SettingInfo{"precision.weights", SettingType::kString, "fp8", "bf16, fp16, fp8 or fp4"},
+    SettingInfo{"precision.kv_cache", SettingType::kString, "",
+                "bf16, fp16, fp8 or fp4; defaults to precision.weights (fp4 weights: fp8)"},
+    SettingInfo{"engine.profile", SettingType::kString, "vllm", "trtllm, vllm or sglang"},
+    SettingInfo{"engine.max_batch_size", SettingType::kInt, "",
+                "sequences per iteration; the profile's default when omitted"},
+    SettingInfo{"engine.max_num_tokens", SettingType::kInt, "",
+                "tokens per iteration (chunked-prefill budget); the profile's default when omitted"},
+    SettingInfo{"engine.kv_block_size", SettingType::kInt, "",
+                "tokens per KV block; the profile's default when omitted"},
+    SettingInfo{"engine.chunked_prefill", SettingType::kBool, "",
+                "split long prompts across iterations; the profile's default when omitted"},
+    SettingInfo{"engine.kv_admission", SettingType::kString, "",
+                "on_demand (allocate as computed, preempt by recompute) or reserve_full "
+                "(reserve prompt + output at admission); the profile's default when omitted"},
+    SettingInfo{"router.policy", SettingType::kString, "round_robin",
+                "round_robin or least_outstanding"},
+    SettingInfo{"workload.kind", SettingType::kString, "poisson",
+                "offline (all queued at t=0), closed (fixed concurrency), poisson, gamma, or trace"},
+    SettingInfo{"workload.num_requests", SettingType::kInt, "1000", "requests to simulate"},
+    SettingInfo{"workload.concurrency", SettingType::kInt, "64", "closed loop: requests in flight"},
+    SettingInfo{"workload.rate", SettingType::kNumber, "4", "open loop: requests per second"},
+    SettingInfo{"workload.cv", SettingType::kNumber, "1",
+                "gamma: coefficient of variation of inter-arrival times"},
+    SettingInfo{"workload.input_tokens", SettingType::kLength,
+                "{dist: lognormal, mean: 1024, cv: 0.5, max: 8192}", "prompt tokens per request"},
+    SettingInfo{"workload.output_tokens", SettingType::kLength,
+                "{dist: lognormal, mean: 256, cv: 0.5, max: 2048}", "generated tokens per request"},
+    SettingInfo{"workload.trace", SettingType::kString, "",
+                "trace file (CSV or Mooncake JSONL) replayed when workload.kind is trace; relative "
+                "to the scenario file"},
+    SettingInfo{"slo.ttft_ms", SettingType::kNumber, "1000", "time-to-first-token objective, ms"},
+    SettingInfo{"slo.tpot_ms", SettingType::kNumber, "100", "time-per-output-token objective, ms"},
+    SettingInfo{"seed", SettingType::kInt, "1", "seed of every random stream"},
+};
+
+}  // namespace
+
+std::span<const SettingInfo> ScenarioSettings() { return kSettings; }
+
+const SettingInfo* FindSetting(std::string_view key) {
+  for (const SettingInfo& s : kSettings) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+std::string_view SettingTypeName(SettingType type) {
+  switch (type) {
+    case SettingType::kString: return "string";
+    case SettingType::kInt: return "integer";
+    case SettingType::kNumber: return "number";
+    case SettingType::kBool: return "boolean";
+    case SettingType::kLength: return "token count or distribution";
+  }
+  return "value";
+}
+
+}  // namespace tokenfab

@@ -1,0 +1,267 @@
+#include "tokenfab/perf/instance_cost_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace tokenfab {
+namespace {
+
+double CeilDiv(double a, double b) { return std::ceil(a / b); }
+
+// Embeddings and the output head stay in 16-bit in FP8/FP4 checkpoints.
+constexpr double kEmbeddingBytes = 2.0;
+
+std::string CheckLayout(const ModelSpec& m, const Parallelism& p) {
+  if (p.tp < 1 || p.pp < 1 || p.ep < 1) return "parallelism.tp, .pp and .ep must be at least 1";
+  if (p.ep > 1 && !m.IsMoe()) {
+    return fmt::format("parallelism.ep = {} but {} is a dense model; expert parallelism needs an "
+                       "MoE model (use ep: 1)", p.ep, m.id);
+  }
+  if (m.IsMoe() && m.num_experts % p.ep != 0) {
+    return fmt::format("parallelism.ep = {} does not divide the {} experts of {}", p.ep,
+                       m.num_experts, m.id);
+  }
+  if (!p.attention_dp) {
+    if (m.num_heads % p.tp != 0) {
+      return fmt::format("parallelism.tp = {} does not divide the {} attention heads of {}; "
+                         "valid tp: divisors of {}", p.tp, m.num_heads, m.id, m.num_heads);
+    }
+    if (p.ep > p.tp || p.tp % p.ep != 0) {
+      return fmt::format("parallelism.ep = {} with tp = {}: without attention_dp, ep must divide "
+                         "tp (experts split across the tensor-parallel group)", p.ep, p.tp);
+    }
+  } else if (p.tp > p.ep || p.ep % p.tp != 0) {
+    return fmt::format("with attention_dp, tp = {} must divide ep = {} (tp then splits each "
+                       "expert inside the expert-parallel group)", p.tp, p.ep);
+  }
+  if (p.pp > m.num_layers) {
+    return fmt::format("parallelism.pp = {} exceeds the {} layers of {}", p.pp, m.num_layers, m.id);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const GpuSpec& gpu,
+                                                   const Parallelism& parallelism,
+                                                   const PrecisionConfig& precision,
+                                                   const EngineProfile& engine,
+                                                   int max_num_tokens,
+                                                   const CostModelOptions& options) {
+  if (const std::string problem = CheckLayout(model, parallelism); !problem.empty()) {
+    return Error{problem};
+  }
+  InstanceCostModel m;
+  m.model_ = model;
+  m.gpu_ = gpu;
+  m.parallelism_ = parallelism;
+  m.precision_ = precision;
+  m.engine_ = engine;
+  m.options_ = options;
+  m.params_ = CountParameters(model);
+  m.weight_bytes_ = BytesPerElement(precision.weights);
+  m.kv_bytes_ = BytesPerElement(precision.kv_cache);
+  m.act_bytes_ = BytesPerElement(precision.activations);
+  // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths).
+  m.gemm_peak_ = gpu.PeakFlops(precision.weights);
+  m.attention_peak_ = gpu.PeakFlops(precision.kv_cache == Precision::kFp8 ? Precision::kFp8
+                                                                          : Precision::kBf16);
+  const int g = parallelism.GpusPerStage();
+  m.link_bandwidth_ = g <= gpu.scale_up_domain ? gpu.scale_up_bandwidth : gpu.scale_out_bandwidth;
+  if (m.gemm_peak_ <= 0 || gpu.hbm_bandwidth <= 0) {
+    return Error{fmt::format("gpu {} has no peak FLOP/s or HBM bandwidth in the catalog", gpu.id)};
+  }
+
+  // Weights held by one GPU of the most loaded stage.
+  const ParameterCount& pc = m.params_;
+  const int at = parallelism.AttentionTensorParallel();
+  const double layers_per_stage = CeilDiv(model.num_layers, parallelism.pp);
+  const double dense_layer = pc.attention_per_layer / at + pc.dense_mlp_per_layer / at;
+  const double moe_layer = pc.attention_per_layer / at + pc.router_per_layer +
+                           pc.shared_experts / at + model.num_experts * pc.expert / g;
+  const double mean_layer = (model.NumDenseLayers() * dense_layer + model.num_moe_layers * moe_layer) /
+                            std::max(1, model.num_layers);
+  MemoryPlan& mem = m.memory_;
+  mem.weight_bytes = layers_per_stage * mean_layer * m.weight_bytes_ +
+                     pc.embedding / (parallelism.attention_dp ? 1 : at) * kEmbeddingBytes;
+  mem.usable_bytes = gpu.hbm_bytes * engine.gpu_memory_fraction;
+  mem.activation_bytes =
+      options.activation_reserve_bytes +
+      static_cast<double>(max_num_tokens) *
+          (4.0 * model.hidden_size + 2.0 * std::max(model.intermediate_size, model.moe_intermediate_size) / at) *
+          m.act_bytes_;
+  mem.kv_bytes = mem.usable_bytes - mem.weight_bytes - mem.activation_bytes;
+  double kv_elements = KvElementsPerTokenPerLayer(model);
+  if (model.attention == AttentionKind::kGqa) {
+    kv_elements = 2.0 * CeilDiv(model.num_kv_heads, at) * model.head_dim;
+  }
+  mem.kv_bytes_per_token = layers_per_stage * kv_elements * m.kv_bytes_;
+  if (mem.kv_bytes <= 0) {
+    return Error{fmt::format(
+        "{} does not fit on {} with tp={} pp={} ep={}: each GPU needs {:.1f} GB of weights and "
+        "{:.1f} GB of activations but only {:.1f} GB are usable ({:.0f} GB x {:.2f}); use more GPUs "
+        "per instance (tp/pp/ep), a smaller precision.weights, or a larger GPU",
+        model.id, gpu.id, parallelism.tp, parallelism.pp, parallelism.ep, mem.weight_bytes / 1e9,
+        mem.activation_bytes / 1e9, mem.usable_bytes / 1e9, gpu.hbm_bytes / 1e9,
+        engine.gpu_memory_fraction)};
+  }
+  mem.kv_capacity_tokens = static_cast<std::int64_t>(
+      std::floor(parallelism.AttentionDataParallel() * mem.kv_bytes / mem.kv_bytes_per_token));
+  return m;
+}
+
+double InstanceCostModel::Roofline(double flops, double bytes, double efficiency) const {
+  const double compute = flops / (gemm_peak_ * efficiency);
+  const double memory = bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency);
+  return std::max(compute, memory);
+}
+
+// One GPU's time through all layers (stages run one after another for one batch).
+double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& cost) const {
+  const ModelSpec& m = model_;
+  const ParameterCount& pc = params_;
+  const int g = parallelism_.GpusPerStage();
+  const double dp = parallelism_.AttentionDataParallel();
+  const double at = parallelism_.AttentionTensorParallel();
+  const double tokens = static_cast<double>(b.Tokens());
+  const double local_tokens = tokens / dp;
+  const double gemm_eff = engine_.gemm_efficiency;
+
+  // Attention projections and dense feed-forward: local tokens against this GPU's shard.
+  const double attn_proj = Roofline(2 * local_tokens * pc.attention_per_layer / at,
+                                    pc.attention_per_layer / at * weight_bytes_, gemm_eff);
+  const double dense_mlp = Roofline(2 * local_tokens * pc.dense_mlp_per_layer / at,
+                                    pc.dense_mlp_per_layer / at * weight_bytes_, gemm_eff);
+  double moe = 0;
+  if (m.IsMoe()) {
+    // Routed experts: all tokens of the instance are dispatched; the experts they touch are
+    // read once. Expected distinct experts touched by `tokens` tokens picking k of E.
+    const double e = m.num_experts;
+    const double k = m.experts_per_token;
+    const double touched = e * (1.0 - std::pow(1.0 - k / e, tokens));
+    moe = Roofline(2 * tokens * k * pc.expert / g, touched * pc.expert / g * weight_bytes_, gemm_eff) +
+          Roofline(2 * local_tokens * (pc.shared_experts / at + pc.router_per_layer),
+                   (pc.shared_experts / at + pc.router_per_layer) * weight_bytes_, gemm_eff);
+  }
+
+  // Attention core. Heads on this GPU and their KV elements per token.
+  const double heads = m.num_heads / at;
+  double prefill_flops_per_pair, decode_flops_per_ctx, kv_elements;
+  if (m.attention == AttentionKind::kMla) {
+    prefill_flops_per_pair = 2 * heads * (m.qk_nope_head_dim + m.qk_rope_head_dim + m.v_head_dim);
+    // Decode runs in the absorbed form, over the compressed latent.
+    decode_flops_per_ctx = 2 * heads * (2.0 * m.kv_lora_rank + m.qk_rope_head_dim);
+    kv_elements = m.kv_lora_rank + m.qk_rope_head_dim;
+  } else {
+    prefill_flops_per_pair = 4 * heads * m.head_dim;
+    decode_flops_per_ctx = 4 * heads * m.head_dim;
+    kv_elements = 2.0 * std::ceil(m.num_kv_heads / at) * m.head_dim;
+  }
+  auto attention_layer = [&](double pairs, double context) {
+    const double prefill =
+        pairs / dp * prefill_flops_per_pair / (attention_peak_ * engine_.attention_efficiency);
+    const double decode_bytes = context / dp * kv_elements * kv_bytes_ +
+                                b.prefill_tokens / dp * kv_elements * kv_bytes_;
+    const double decode_flops = context / dp * b.tokens_per_decode * decode_flops_per_ctx;
+    return prefill + std::max(decode_bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency),
+                              decode_flops / (attention_peak_ * engine_.attention_efficiency));
+  };
+  const double full_attention = attention_layer(b.prefill_attention_pairs, b.decode_context_tokens);
+  double window_attention = full_attention;
+  if (m.sliding_window > 0) {
+    const double w = m.sliding_window;
+    window_attention =
+        attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * w),
+                        std::min(b.decode_context_tokens, b.decode_sequences * w));
+  }
+  const int window_layers = m.sliding_window > 0 ? m.sliding_window_layers : 0;
+  const double attention = (m.num_layers - window_layers) * full_attention + window_layers * window_attention;
+
+  const double gemm = m.num_layers * attn_proj + m.NumDenseLayers() * dense_mlp + m.num_moe_layers * moe;
+  // Output head: only tokens that sample produce logits.
+  const double sampled = b.decode_sequences * b.tokens_per_decode + b.prefill_completions;
+  const double head_params = static_cast<double>(m.vocab_size) * m.hidden_size;
+  const double head = Roofline(2 * sampled / dp * head_params / at, head_params / at * 2.0, gemm_eff);
+
+  cost.gemm_s = gemm + head;
+  cost.attention_s = attention;
+  return gemm + head + attention;
+}
+
+double InstanceCostModel::AllReduceSeconds(double bytes, int ranks) const {
+  if (ranks <= 1 || bytes <= 0) return 0;
+  const double n = ranks;
+  return 2 * (n - 1) / n * bytes / (link_bandwidth_ * engine_.network_efficiency) +
+         2 * (n - 1) * engine_.collective_latency_s;
+}
+
+double InstanceCostModel::AllToAllSeconds(double bytes_per_rank, int ranks) const {
+  if (ranks <= 1 || bytes_per_rank <= 0) return 0;
+  const double n = ranks;
+  return (n - 1) / n * bytes_per_rank / (link_bandwidth_ * engine_.network_efficiency) +
+         engine_.collective_latency_s;
+}
+
+double InstanceCostModel::CommunicationSeconds(const BatchShape& b) const {
+  const ModelSpec& m = model_;
+  const double tokens = static_cast<double>(b.Tokens());
+  const double hidden_bytes = m.hidden_size * act_bytes_;
+  double seconds = 0;
+  if (!parallelism_.attention_dp) {
+    // Two all-reduces per layer: after attention and after the feed-forward.
+    seconds += m.num_layers * 2 * AllReduceSeconds(tokens * hidden_bytes, parallelism_.tp);
+  } else if (m.IsMoe()) {
+    // Dispatch and combine of each MoE layer: every local token goes to k experts.
+    const int g = parallelism_.GpusPerStage();
+    const double per_rank = tokens / g * m.experts_per_token * hidden_bytes;
+    seconds += m.num_moe_layers * 2 * AllToAllSeconds(per_rank, g);
+  }
+  if (parallelism_.pp > 1) {
+    const double bw = gpu_.scale_up_bandwidth * engine_.network_efficiency;
+    seconds += (parallelism_.pp - 1) * (tokens * hidden_bytes / bw + engine_.collective_latency_s);
+  }
+  return seconds;
+}
+
+IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
+  IterationCost cost;
+  if (batch.Empty()) return cost;
+  const double compute = LayerStackSeconds(batch, cost);
+  cost.communication_s = CommunicationSeconds(batch);
+  cost.overhead_s = engine_.iteration_overhead_s +
+                    engine_.per_sequence_overhead_s * batch.Sequences();
+  cost.seconds = compute + cost.communication_s + cost.overhead_s;
+  const double busy = std::min(1.0, (compute + cost.communication_s) / cost.seconds);
+  const double f = options_.idle_power_fraction;
+  cost.joules = num_gpus() * gpu_.tdp_watts * cost.seconds * (f + (1 - f) * busy);
+  return cost;
+}
+
+double InstanceCostModel::IdleJoules(double seconds) const {
+  return num_gpus() * gpu_.tdp_watts * options_.idle_power_fraction * seconds;
+}
+
+double InstanceCostModel::Flops(const BatchShape& b) const {
+  const ModelSpec& m = model_;
+  const ParameterCount& pc = params_;
+  const double tokens = static_cast<double>(b.Tokens());
+  double linear = m.num_layers * pc.attention_per_layer + m.NumDenseLayers() * pc.dense_mlp_per_layer;
+  if (m.IsMoe()) {
+    linear += m.num_moe_layers * (m.experts_per_token * pc.expert + pc.shared_experts + pc.router_per_layer);
+  }
+  double flops = 2 * tokens * linear;
+  const double sampled = b.decode_sequences * b.tokens_per_decode + b.prefill_completions;
+  flops += 2 * sampled * static_cast<double>(m.vocab_size) * m.hidden_size;
+  double per_pair = 4.0 * m.num_heads * m.head_dim;
+  double per_ctx = per_pair;
+  if (m.attention == AttentionKind::kMla) {
+    per_pair = 2.0 * m.num_heads * (m.qk_nope_head_dim + m.qk_rope_head_dim + m.v_head_dim);
+    per_ctx = 2.0 * m.num_heads * (2.0 * m.kv_lora_rank + m.qk_rope_head_dim);
+  }
+  flops += m.num_layers * (b.prefill_attention_pairs * per_pair +
+                           b.decode_context_tokens * b.tokens_per_decode * per_ctx);
+  return flops;
+}
+
+}  // namespace tokenfab

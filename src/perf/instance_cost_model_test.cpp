@@ -1,0 +1,110 @@
+#include "tokenfab/perf/instance_cost_model.h"
+
+#include <gtest/gtest.h>
+
+#include "tokenfab/catalog/catalog.h"
+
+namespace tokenfab {
+namespace {
+
+class CostModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = Catalog::Load(std::string(TOKENFAB_SOURCE_DIR) + "/data");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    catalog_ = std::move(c).value();
+  }
+  InstanceCostModel Build(const std::string& model, const std::string& gpu, Parallelism p,
+                          Precision w = Precision::kFp8) {
+    PrecisionConfig prec;
+    prec.weights = w;
+    prec.kv_cache = w == Precision::kFp4 ? Precision::kFp8 : w;
+    auto m = InstanceCostModel::Build(*catalog_.Model(model), *catalog_.Gpu(gpu), p, prec,
+                                      *catalog_.Engine("vllm"), 8192);
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return std::move(m).value();
+  }
+  std::string BuildError(const std::string& model, const std::string& gpu, Parallelism p,
+                         Precision w = Precision::kFp8) {
+    PrecisionConfig prec;
+    prec.weights = w;
+    prec.kv_cache = w;
+    auto m = InstanceCostModel::Build(*catalog_.Model(model), *catalog_.Gpu(gpu), p, prec,
+                                      *catalog_.Engine("vllm"), 8192);
+    return m.ok() ? "" : m.error().message;
+  }
+  Catalog catalog_;
+};
+
+// Llama-3.1-8B: hidden 4096, 32 layers, 32 heads, 8 KV heads of 128, FFN 14336, vocab 128256.
+TEST_F(CostModelTest, FlopsOfAPrefillChunkAreExact) {
+  const InstanceCostModel m = Build("llama-3.1-8b", "h100-sxm", {.tp = 1});
+  BatchShape b;
+  b.prefill_tokens = 1000;
+  b.prefill_sequences = 1;
+  b.prefill_completions = 1;
+  b.prefill_attention_pairs = 1000.0 * 1001 / 2;
+  const double attn_params = 4096.0 * 4096 * 2 + 2 * 4096.0 * 1024;
+  const double mlp_params = 3 * 4096.0 * 14336;
+  const double expected = 2 * 1000 * 32 * (attn_params + mlp_params) + 2 * 1 * 128256.0 * 4096 +
+                          32 * b.prefill_attention_pairs * 4 * 32 * 128;
+  EXPECT_DOUBLE_EQ(m.Flops(b), expected);
+}
+
+TEST_F(CostModelTest, DecodeIsBoundByReadingTheWeights) {
+  const InstanceCostModel m = Build("llama-3.1-70b", "h100-sxm", {.tp = 8});
+  BatchShape b;
+  b.decode_sequences = 1;
+  b.decode_context_tokens = 1;
+  const IterationCost c = m.Cost(b);
+  // One FP8 byte per parameter, split 8 ways, streamed at the engine's share of 3.35 TB/s.
+  const ParameterCount p = CountParameters(m.model());
+  const double layer_bytes = 80 * (p.attention_per_layer + p.dense_mlp_per_layer) / 8;
+  const double head_bytes = 128256.0 * 8192 / 8 * 2;
+  const double expected = (layer_bytes + head_bytes) / (3.35e12 * m.engine().memory_efficiency);
+  EXPECT_NEAR(c.gemm_s, expected, expected * 1e-9);
+  EXPECT_GT(c.communication_s, 0);
+  EXPECT_DOUBLE_EQ(c.seconds, c.gemm_s + c.attention_s + c.communication_s + c.overhead_s);
+}
+
+TEST_F(CostModelTest, MoreTokensNeverCostLess) {
+  const InstanceCostModel m = Build("mixtral-8x7b", "h100-sxm", {.tp = 2, .ep = 2});
+  double previous = 0;
+  for (int n = 1; n <= 4096; n *= 2) {
+    BatchShape b;
+    b.decode_sequences = n;
+    b.decode_context_tokens = 1000.0 * n;
+    const double t = m.Cost(b).seconds;
+    EXPECT_GE(t, previous) << n;
+    previous = t;
+  }
+}
+
+TEST_F(CostModelTest, KvCapacityFollowsFromMemoryLeft) {
+  const InstanceCostModel m = Build("llama-3.1-70b", "h100-sxm", {.tp = 8});
+  const MemoryPlan& mem = m.memory();
+  // FP8 KV of 80 layers x 1 KV head x 128 x 2 on each of 8 GPUs.
+  EXPECT_DOUBLE_EQ(mem.kv_bytes_per_token, 80.0 * 2 * 1 * 128);
+  EXPECT_EQ(mem.kv_capacity_tokens, static_cast<std::int64_t>(mem.kv_bytes / mem.kv_bytes_per_token));
+  EXPECT_NEAR(mem.weight_bytes, 70.55e9 / 8, 1.5e9);
+  EXPECT_NEAR(mem.usable_bytes, mem.weight_bytes + mem.activation_bytes + mem.kv_bytes, 1.0);
+}
+
+TEST_F(CostModelTest, AttentionDataParallelHoldsWholeTokensPerGpu) {
+  const InstanceCostModel m = Build("deepseek-r1", "h200-sxm", {.tp = 1, .ep = 8, .attention_dp = true});
+  EXPECT_DOUBLE_EQ(m.memory().kv_bytes_per_token, 61.0 * (512 + 64));
+  EXPECT_EQ(m.num_gpus(), 8);
+}
+
+TEST_F(CostModelTest, ImpossibleLayoutsAreExplained) {
+  EXPECT_NE(BuildError("llama-3.1-70b", "h100-sxm", {.tp = 3}).find("does not divide the 64 attention heads"),
+            std::string::npos);
+  EXPECT_NE(BuildError("llama-3.1-70b", "h100-sxm", {.tp = 8, .ep = 2}).find("dense model"),
+            std::string::npos);
+  const std::string fit = BuildError("llama-3.1-405b", "h100-sxm", {.tp = 1}, Precision::kBf16);
+  EXPECT_NE(fit.find("does not fit"), std::string::npos) << fit;
+  EXPECT_NE(fit.find("GB"), std::string::npos) << fit;
+}
+
+}  // namespace
+}  // namespace tokenfab

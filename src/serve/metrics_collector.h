@@ -1,0 +1,54 @@
+// Observes a serving run's signals (arrival, first token, finish, iteration) and turns them
+// into ServeMetrics. Private to the serve layer.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "tokenfab/perf/instance_cost_model.h"
+#include "tokenfab/serve/simulation.h"
+
+namespace tokenfab {
+
+class MetricsCollector {
+ public:
+  MetricsCollector(const InstanceCostModel& cost, const ServeConfig& config, ServeResult* result);
+
+  void AdvanceTo(SimTime t);
+  void OnArrival(const Request& r);
+  void OnFirstToken(const Request& r) { (void)r; }
+  void OnFinish(const Request& r);
+  void OnIterationStart(int instance, SimTime t) { (void)instance, (void)t; }
+  void OnIteration(const IterationRecord& it);
+  void CountEvent() { ++events_; }
+  void AddPreemptions(std::int64_t n) { preemptions_ += n; }
+  void Finish(double wall_s);
+
+ private:
+  const InstanceCostModel& cost_;
+  const ServeConfig& config_;
+  ServeResult* result_;
+
+  SimTime clock_ = 0;
+  SimTime first_arrival_ = -1;
+  SimTime last_finish_ = 0;
+  std::int64_t in_system_ = 0;
+  double in_system_area_ns_ = 0;
+  std::int64_t events_ = 0;
+  std::int64_t preemptions_ = 0;
+
+  std::vector<double> ttft_ms_, tpot_ms_, e2e_ms_;
+  std::vector<std::pair<double, double>> itl_ms_;  // (iteration duration, decode tokens)
+  double user_speed_sum_ = 0;
+  std::int64_t user_speed_count_ = 0;
+  std::int64_t good_ = 0;
+  std::int64_t input_tokens_ = 0, output_tokens_ = 0, completed_ = 0;
+
+  std::int64_t iterations_ = 0;
+  double batch_sum_ = 0;
+  double busy_joules_ = 0;
+  double busy_seconds_ = 0;  // summed over instances
+  double kv_peak_ = 0;
+};
+
+}  // namespace tokenfab

@@ -1,0 +1,212 @@
+#include "tokenfab/serve/simulation.h"
+
+#include <gtest/gtest.h>
+
+namespace tokenfab {
+namespace {
+
+// A toy deployment whose every iteration takes exactly 10 ms: compute is free (absurd peaks)
+// and the engine's per-iteration overhead is 10 ms, so latencies can be checked by hand.
+class ToyServing : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_.id = "toy";
+    model_.hidden_size = 64;
+    model_.num_layers = 2;
+    model_.num_heads = 4;
+    model_.num_kv_heads = 4;
+    model_.head_dim = 16;
+    model_.vocab_size = 100;
+    model_.intermediate_size = 128;
+    model_.max_context = 1 << 20;
+    gpu_.id = "toy-gpu";
+    gpu_.peak_flops.fill(1e30);
+    gpu_.hbm_bandwidth = 1e30;
+    gpu_.scale_up_bandwidth = 1e30;
+    gpu_.hbm_bytes = 1e12;
+    gpu_.tdp_watts = 1000;
+    engine_.id = "toy-engine";
+    engine_.iteration_overhead_s = 0.010;
+    engine_.per_sequence_overhead_s = 0;
+    engine_.gpu_memory_fraction = 1.0;
+    engine_.collective_latency_s = 0;
+    options_.activation_reserve_bytes = 0;
+    config_.scheduler.max_batch_size = 256;
+    config_.scheduler.max_num_tokens = 8192;
+    config_.scheduler.kv_block_size = 16;
+    config_.workload.kind = WorkloadSpec::Kind::kOffline;
+  }
+
+  InstanceCostModel Cost() {
+    PrecisionConfig p;
+    p.weights = Precision::kBf16;
+    p.kv_cache = Precision::kBf16;
+    auto c = InstanceCostModel::Build(model_, gpu_, Parallelism{}, p, engine_,
+                                      config_.scheduler.max_num_tokens, options_);
+    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+    return std::move(c).value();
+  }
+
+  ServeResult Run() {
+    const InstanceCostModel cost = Cost();
+    Simulation sim(cost, config_);
+    auto r = sim.Run();
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return std::move(r).value();
+  }
+
+  void Fixed(int input, int output, std::int64_t n) {
+    config_.workload.num_requests = n;
+    config_.workload.input = {LengthDistribution::Kind::kFixed, double(input), 0, double(input), double(input)};
+    config_.workload.output = {LengthDistribution::Kind::kFixed, double(output), 0, double(output), double(output)};
+  }
+
+  ModelSpec model_;
+  GpuSpec gpu_;
+  EngineProfile engine_;
+  CostModelOptions options_;
+  ServeConfig config_;
+};
+
+TEST_F(ToyServing, OneRequestTakesOnePrefillAndOutputMinusOneDecodeSteps) {
+  Fixed(100, 10, 1);
+  const ServeResult r = Run();
+  const ServeMetrics& m = r.metrics;
+  EXPECT_EQ(m.requests_completed, 1);
+  EXPECT_DOUBLE_EQ(m.ttft_ms.mean, 10.0);
+  EXPECT_DOUBLE_EQ(m.e2e_ms.mean, 100.0);
+  EXPECT_DOUBLE_EQ(m.tpot_ms.mean, 10.0);
+  EXPECT_DOUBLE_EQ(m.itl_ms.p99, 10.0);
+  EXPECT_EQ(m.iterations, 10);
+  EXPECT_DOUBLE_EQ(m.output_tokens_per_s, 100.0);
+  EXPECT_DOUBLE_EQ(m.output_tokens_per_s_per_user, 100.0);
+}
+
+TEST_F(ToyServing, LongPromptsArePrefilledInChunksOfTheTokenBudget) {
+  Fixed(20000, 2, 1);  // 8192 + 8192 + 3616
+  const ServeResult r = Run();
+  EXPECT_DOUBLE_EQ(r.metrics.ttft_ms.mean, 30.0);
+  EXPECT_DOUBLE_EQ(r.metrics.e2e_ms.mean, 40.0);
+}
+
+TEST_F(ToyServing, WithoutChunkingAPromptWaitsForABudgetItFits) {
+  config_.scheduler.chunked_prefill = false;
+  config_.scheduler.max_num_tokens = 1000;
+  Fixed(600, 3, 2);  // the second prompt does not fit next to the first
+  const ServeResult r = Run();
+  EXPECT_DOUBLE_EQ(r.requests[0].first_token * 1e-6, 10.0);
+  EXPECT_DOUBLE_EQ(r.requests[1].first_token * 1e-6, 20.0);
+}
+
+TEST_F(ToyServing, BatchLimitsAreNeverExceeded) {
+  config_.scheduler.max_batch_size = 32;
+  config_.scheduler.max_num_tokens = 2048;
+  config_.keep_iterations = true;
+  config_.workload.kind = WorkloadSpec::Kind::kPoisson;
+  config_.workload.rate = 200;
+  config_.workload.num_requests = 2000;
+  config_.workload.input = {LengthDistribution::Kind::kLogNormal, 700, 1.0, 1, 6000};
+  config_.workload.output = {LengthDistribution::Kind::kLogNormal, 100, 1.0, 1, 1000};
+  const ServeResult r = Run();
+  std::int64_t requested = 0, produced = 0;
+  for (const Request& q : r.requests) {
+    requested += q.output_tokens;
+    EXPECT_TRUE(q.Finished());
+    EXPECT_LE(q.arrival, q.first_token);
+    EXPECT_LE(q.first_token, q.finish);
+  }
+  for (const IterationRecord& it : r.iterations) {
+    EXPECT_LE(it.batch.Tokens(), 2048);
+    EXPECT_LE(it.batch.Sequences(), 32);
+    EXPECT_LE(it.kv_blocks_used, it.kv_blocks_total);
+    produced += it.batch.decode_sequences + it.batch.prefill_completions;
+  }
+  EXPECT_EQ(produced, requested);  // every output token comes from exactly one iteration
+  EXPECT_EQ(r.metrics.output_tokens, requested);
+}
+
+TEST_F(ToyServing, OutOfKvBlocksPreemptsByRecomputeAndStillFinishesEverything) {
+  // KV room for 4,096 tokens: 512 bytes per token.
+  const MemoryPlan plan = Cost().memory();
+  gpu_.hbm_bytes = plan.weight_bytes + plan.activation_bytes + 4096 * plan.kv_bytes_per_token;
+  Fixed(500, 400, 40);
+  const ServeResult on_demand = Run();
+  EXPECT_GT(on_demand.metrics.preemptions, 0);
+  EXPECT_EQ(on_demand.metrics.requests_completed, 40);
+  EXPECT_EQ(on_demand.metrics.output_tokens, 40 * 400);
+  EXPECT_LE(on_demand.metrics.kv_peak_utilization, 1.0);
+
+  config_.scheduler.kv_admission = KvAdmission::kReserveFull;
+  const ServeResult reserved = Run();
+  EXPECT_EQ(reserved.metrics.preemptions, 0);
+  EXPECT_EQ(reserved.metrics.requests_completed, 40);
+}
+
+TEST_F(ToyServing, ARequestLargerThanTheKvCacheIsAnError) {
+  const MemoryPlan plan = Cost().memory();
+  gpu_.hbm_bytes = plan.weight_bytes + plan.activation_bytes + 1000 * plan.kv_bytes_per_token;
+  Fixed(2000, 10, 1);
+  const InstanceCostModel cost = Cost();
+  Simulation sim(cost, config_);
+  auto r = sim.Run();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("KV cache"), std::string::npos) << r.error().message;
+}
+
+TEST_F(ToyServing, SameSeedSameResultsBitForBit) {
+  config_.workload.kind = WorkloadSpec::Kind::kGamma;
+  config_.workload.rate = 50;
+  config_.workload.cv = 2;
+  config_.workload.num_requests = 500;
+  config_.workload.input = {LengthDistribution::Kind::kLogNormal, 500, 0.8, 1, 4000};
+  config_.workload.output = {LengthDistribution::Kind::kLogNormal, 80, 0.8, 1, 500};
+  config_.seed = 7;
+  const ServeResult a = Run();
+  const ServeResult b = Run();
+  ASSERT_EQ(a.requests.size(), b.requests.size());
+  for (std::size_t i = 0; i < a.requests.size(); ++i) {
+    EXPECT_EQ(a.requests[i].arrival, b.requests[i].arrival);
+    EXPECT_EQ(a.requests[i].finish, b.requests[i].finish);
+  }
+  EXPECT_EQ(a.metrics.ttft_ms.p99, b.metrics.ttft_ms.p99);
+  config_.seed = 8;
+  const ServeResult c = Run();
+  EXPECT_NE(a.metrics.ttft_ms.p99, c.metrics.ttft_ms.p99);
+}
+
+TEST_F(ToyServing, LittlesLawHoldsOnSimulatedOutput) {
+  config_.replicas = 3;
+  config_.router = RouterPolicy::kLeastOutstanding;
+  config_.workload.kind = WorkloadSpec::Kind::kPoisson;
+  config_.workload.rate = 30;
+  config_.workload.num_requests = 3000;
+  config_.workload.input = {LengthDistribution::Kind::kLogNormal, 800, 0.7, 1, 8000};
+  config_.workload.output = {LengthDistribution::Kind::kLogNormal, 150, 0.7, 1, 1500};
+  const ServeMetrics m = Run().metrics;
+  const double little = m.requests_per_s * m.e2e_ms.mean / 1000.0;
+  EXPECT_NEAR(m.mean_in_system, little, 0.02 * little);
+}
+
+TEST_F(ToyServing, ClosedLoopKeepsConcurrencyRequestsInFlight) {
+  config_.workload.kind = WorkloadSpec::Kind::kClosed;
+  config_.workload.concurrency = 8;
+  Fixed(100, 11, 80);
+  const ServeMetrics m = Run().metrics;
+  // 8 requests in lock step: 10 rounds of 1 prefill + 10 decode iterations of 10 ms.
+  EXPECT_EQ(m.requests_completed, 80);
+  EXPECT_DOUBLE_EQ(m.e2e_ms.mean, 110.0);
+  EXPECT_NEAR(m.mean_in_system, 8.0, 1e-9);
+}
+
+TEST_F(ToyServing, RoundRobinSpreadsRequestsOverReplicas) {
+  config_.replicas = 4;
+  Fixed(100, 5, 40);
+  const ServeResult r = Run();
+  std::vector<int> per(4, 0);
+  for (const Request& q : r.requests) ++per[q.instance];
+  EXPECT_EQ(per, std::vector<int>({10, 10, 10, 10}));
+  EXPECT_EQ(r.metrics.num_gpus, 4);
+}
+
+}  // namespace
+}  // namespace tokenfab
