@@ -158,7 +158,7 @@ class EntryReader {
   }
 
   // `sources` is one string for the whole entry, or a map from field name (or `default`) to
-  // a citation. Every numeric field the entry sets must be covered, so no number is unsourced.
+  // a citation. Every sourced field the entry sets must be covered: no number is unsourced.
   std::string Sources() const {
     if (!Has("sources")) {
       throw InputError(Prefix(mark_) + ": missing key 'sources' (where the numbers come from)");
@@ -280,7 +280,8 @@ class CatalogLoader {
     const Schema engines =
         MakeSchema("engines", "engine", {"name"},
                    {"max_batch_size", "max_num_tokens", "kv_block_size", "chunked_prefill",
-                    "gpu_memory_fraction", "percentiles", "kv_admission", "iteration_overhead",
+                    "gpu_memory_fraction", "memory_fraction_basis", "batch_limits", "percentiles",
+                    "kv_admission", "iteration_overhead",
                     "per_sequence_overhead", "gemm_efficiency", "attention_efficiency",
                     "memory_efficiency", "network_efficiency", "collective_latency"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
@@ -356,6 +357,10 @@ class CatalogLoader {
                         ? PercentileMethod::kLinear
                         : PercentileMethod::kFloorIndex;
     e.kv_admission = r.OneOf("kv_admission", {"on_demand", "reserve_full"});
+    if (r.Has("memory_fraction_basis")) {
+      e.memory_fraction_basis = r.OneOf("memory_fraction_basis", {"total", "free_after_weights"});
+    }
+    if (r.Has("batch_limits")) e.batch_limits = r.OneOf("batch_limits", {"defaults", "trtllm_bench"});
     e.iteration_overhead_s = r.Quantity("iteration_overhead", kTime, true);
     e.per_sequence_overhead_s = r.Quantity("per_sequence_overhead", kTime, true);
     e.gemm_efficiency = r.Fraction("gemm_efficiency");

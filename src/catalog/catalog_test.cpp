@@ -62,7 +62,7 @@ TEST(CatalogTest, H100SxmHasTheSourcedNumbers) {
   EXPECT_EQ(Peak(*gpu, Precision::kFp4), 0);                     // no FP4 on Hopper...
   EXPECT_DOUBLE_EQ(gpu->PeakFlops(Precision::kFp4), 1979e12);    // ...so it runs as FP8
   EXPECT_DOUBLE_EQ(gpu->hbm_bandwidth, 3.35e12);
-  EXPECT_DOUBLE_EQ(gpu->hbm_bytes, 80e9);
+  EXPECT_DOUBLE_EQ(gpu->hbm_bytes, 81559.0 * 1024 * 1024);  // NVML total of an H100 80GB
   EXPECT_DOUBLE_EQ(gpu->scale_up_bandwidth, 450e9);
   EXPECT_DOUBLE_EQ(gpu->scale_out_bandwidth, 50e9);
   EXPECT_EQ(gpu->scale_up_domain, 8);

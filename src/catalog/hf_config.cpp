@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -32,9 +33,9 @@ constexpr char kSupported[] =
 // they may be huge or deeply nested.
 std::string Describe(const Json& v) {
   if (v.is_structured()) return v.is_object() ? "an object" : "an array";
-  std::string text = v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return fmt::format("{} ({})", text, v.type_name());
+  const std::string text = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return fmt::format("{} ({})", text.size() > 40 ? text.substr(0, 37) + "..." : text,
+                     v.type_name());
 }
 
 bool IsString(const Json& v, std::string_view text) {
@@ -140,25 +141,20 @@ void ReadHeads(const Fields& f, ModelSpec& s) {
     f.Fail("num_key_value_heads",
            fmt::format("({}) must divide num_attention_heads ({})", s.num_kv_heads, s.num_heads));
   }
-  s.head_dim = f.Int("head_dim", 1, kMaxWidth, 0);
-  if (s.head_dim == 0) {
-    if (s.hidden_size % s.num_heads != 0) {
-      f.Fail("head_dim", fmt::format("is absent and hidden_size ({}) is not a multiple of "
-                                     "num_attention_heads ({}); give head_dim",
-                                     s.hidden_size, s.num_heads));
-    }
-    s.head_dim = s.hidden_size / s.num_heads;
+  if (f.Find("head_dim") == nullptr && s.hidden_size % s.num_heads != 0) {
+    f.Fail("head_dim", fmt::format("is absent and hidden_size ({}) is not a multiple of "
+                                   "num_attention_heads ({}); give head_dim",
+                                   s.hidden_size, s.num_heads));
   }
+  s.head_dim = f.Int("head_dim", 1, kMaxWidth, s.hidden_size / s.num_heads);
 }
 
 // Llama, Qwen3 and gpt-oss put `attention_bias` on all four projections; Qwen2 hard-codes a
 // bias on q/k/v only and has no key. Qwen3's q/k norms carry weights (Llama 4's do not).
 void ReadAttentionExtras(const Fields& f, std::string_view model_type, ModelSpec& s) {
-  if (model_type == "qwen2" || model_type == "qwen2_moe") {
-    s.attention_bias = true;
-  } else {
-    s.attention_bias = s.attention_output_bias = f.Bool("attention_bias", s.attention_bias);
-  }
+  const bool qwen2 = model_type == "qwen2" || model_type == "qwen2_moe";
+  s.attention_bias = qwen2 || f.Bool("attention_bias", s.attention_bias);
+  s.attention_output_bias = s.attention_bias && !qwen2;
   s.qk_norm = model_type == "qwen3" || model_type == "qwen3_moe";
   s.mlp_bias = f.Bool("mlp_bias", s.mlp_bias);
 }
@@ -174,10 +170,7 @@ void ReadSlidingWindow(const Fields& f, ModelSpec& s) {
       f.Fail("layer_types", fmt::format("has {} entries but num_hidden_layers is {}", types->size(),
                                         s.num_layers));
     }
-    for (const Json& type : *types) {
-      if (!type.is_string()) f.Fail("layer_types", "must hold strings, got " + Describe(type));
-      s.sliding_window_layers += IsString(type, "sliding_attention");
-    }
+    for (const Json& type : *types) s.sliding_window_layers += IsString(type, "sliding_attention");
   } else if (f.Find("max_window_layers") != nullptr) {
     const int full = f.Int("max_window_layers", 0, kMaxLayers);
     s.sliding_window_layers = s.num_layers - std::min(full, s.num_layers);
@@ -193,11 +186,10 @@ void ReadGqaModel(const Fields& f, std::string_view model_type, ModelSpec& s) {
   ReadSlidingWindow(f, s);
 }
 
-void ReadExperts(const Fields& f, std::string_view count_key, std::string_view width_key,
-                 ModelSpec& s) {
-  s.num_experts = f.Int(count_key, 1, kMaxWidth);
+void ReadExperts(const Fields& f, std::string_view count, std::string_view width, ModelSpec& s) {
+  s.num_experts = f.Int(count, 1, kMaxWidth);
   s.experts_per_token = f.Int("num_experts_per_tok", 1, s.num_experts);
-  s.moe_intermediate_size = f.Int(width_key, 1, kMaxWidth);
+  s.moe_intermediate_size = f.Int(width, 1, kMaxWidth);
 }
 
 void RequireDenseWidth(const Fields& f, std::string_view key, ModelSpec& s) {

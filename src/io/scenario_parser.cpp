@@ -252,6 +252,13 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   if (r.Has("engine.kv_admission")) {
     s.kv_admission = r.Choice("engine.kv_admission", {"on_demand", "reserve_full"});
   }
+  if (r.Has("engine.gpu_memory_fraction")) {
+    s.gpu_memory_fraction = r.Number("engine.gpu_memory_fraction", 0, false);
+    if (*s.gpu_memory_fraction > 1) {
+      throw InputError(r.Get("engine.gpu_memory_fraction").where +
+                       ": key 'engine.gpu_memory_fraction' must be in (0, 1]");
+    }
+  }
   s.router = r.Choice("router.policy", {"round_robin", "least_outstanding"});
   s.workload_kind = r.Choice("workload.kind", {"offline", "closed", "poisson", "gamma", "trace"});
   s.workload.num_requests = r.Int("workload.num_requests", 1);

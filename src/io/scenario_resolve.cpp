@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "tokenfab/io/scenario.h"
+#include "tokenfab/perf/batch_limits.h"
 
 namespace tokenfab {
 namespace {
@@ -72,6 +73,15 @@ void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
   SchedulerConfig& c = r.serve.scheduler;
   c.max_batch_size = s.max_batch_size.value_or(r.engine.max_batch_size);
   c.max_num_tokens = s.max_num_tokens.value_or(r.engine.max_num_tokens);
+  const WorkloadSpec& w = r.serve.workload;
+  if (r.engine.batch_limits == "trtllm_bench" && w.kind == WorkloadSpec::Kind::kOffline &&
+      !s.max_batch_size && !s.max_num_tokens) {
+    const BatchLimits limits = TrtllmBenchLimits(
+        r.model, r.gpu, s.parallelism, r.precision, r.engine.gpu_memory_fraction, w.input.mean,
+        w.output.mean, static_cast<int>(std::min(w.input.max, 1e7)));
+    c.max_batch_size = limits.max_batch_size;
+    c.max_num_tokens = limits.max_num_tokens;
+  }
   c.kv_block_size = s.kv_block_size.value_or(r.engine.kv_block_size);
   c.chunked_prefill = s.chunked_prefill.value_or(r.engine.chunked_prefill);
   const std::string admission = s.kv_admission.empty() ? r.engine.kv_admission : s.kv_admission;
@@ -112,6 +122,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
   j["engine"] = {{"profile", r.engine.id}, {"max_batch_size", c.max_batch_size},
                  {"max_num_tokens", c.max_num_tokens}, {"kv_block_size", c.kv_block_size},
                  {"chunked_prefill", c.chunked_prefill},
+                 {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
                  {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"}};
   j["router"] = {{"policy", s.router}};
   j["workload"] = {{"kind", s.workload_kind}, {"num_requests", w.num_requests},
@@ -148,9 +159,10 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     } else {
       r.precision.kv_cache = r.precision.weights == Precision::kFp4 ? Precision::kFp8 : r.precision.weights;
     }
+    if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
     ResolveCounts(s, r);
-    ResolveScheduler(s, r);
     ResolveWorkload(s, r);
+    ResolveScheduler(s, r);
     r.serve.router = s.router == "least_outstanding" ? RouterPolicy::kLeastOutstanding
                                                      : RouterPolicy::kRoundRobin;
     r.serve.slo_ttft_ms = s.slo_ttft_ms;

@@ -35,6 +35,9 @@ constexpr std::array kSettings = {
     SettingInfo{"engine.kv_admission", SettingType::kString, "",
                 "on_demand (allocate as computed, preempt by recompute) or reserve_full "
                 "(reserve prompt + output at admission); the profile's default when omitted"},
+    SettingInfo{"engine.gpu_memory_fraction", SettingType::kNumber, "",
+                "share of GPU memory the engine may use (vLLM gpu_memory_utilization, TensorRT-LLM "
+                "kv_cache_free_gpu_mem_fraction); the profile's default when omitted"},
     SettingInfo{"router.policy", SettingType::kString, "round_robin",
                 "round_robin or least_outstanding"},
     SettingInfo{"workload.kind", SettingType::kString, "poisson",

@@ -92,6 +92,10 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
           (4.0 * model.hidden_size + 2.0 * std::max(model.intermediate_size, model.moe_intermediate_size) / at) *
           m.act_bytes_;
   mem.kv_bytes = mem.usable_bytes - mem.weight_bytes - mem.activation_bytes;
+  if (engine.memory_fraction_basis == "free_after_weights") {
+    mem.usable_bytes = gpu.hbm_bytes;
+    mem.kv_bytes = (gpu.hbm_bytes - mem.weight_bytes - mem.activation_bytes) * engine.gpu_memory_fraction;
+  }
   double kv_elements = KvElementsPerTokenPerLayer(model);
   if (model.attention == AttentionKind::kGqa) {
     kv_elements = 2.0 * CeilDiv(model.num_kv_heads, at) * model.head_dim;

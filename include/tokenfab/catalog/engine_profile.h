@@ -22,8 +22,14 @@ struct EngineProfile {
   int max_num_tokens = 8192;
   int kv_block_size = 16;
   bool chunked_prefill = true;
-  // Fraction of device memory the engine may use in all (weights + activations + KV).
+  // Share of device memory the engine may use. With basis "total" (vLLM) it covers weights,
+  // activations and KV; with "free_after_weights" (TensorRT-LLM free_gpu_memory_fraction) it
+  // is the share of what is left after weights and activations that goes to KV.
   double gpu_memory_fraction = 0.9;
+  std::string memory_fraction_basis = "total";
+  // "defaults": max_batch_size / max_num_tokens above; "trtllm_bench": for offline runs the
+  // limits trtllm-bench derives from KV capacity at the workload's mean ISL/OSL.
+  std::string batch_limits = "defaults";
   PercentileMethod percentiles = PercentileMethod::kLinear;
   // "on_demand" (vLLM, SGLang: allocate as computed, preempt by recompute) or "reserve_full"
   // (TensorRT-LLM GUARANTEED_NO_EVICT: reserve prompt + output at admission).

@@ -34,6 +34,7 @@ struct Scenario {
   std::optional<int> kv_block_size;
   std::optional<bool> chunked_prefill;
   std::string kv_admission;  // empty: profile default
+  std::optional<double> gpu_memory_fraction;
   std::string router;
   std::string workload_kind;
   WorkloadSpec workload;  // lengths, rates and counts (trace filled in at resolution)
