@@ -7,6 +7,10 @@ CMAKE_FLAGS ?=
 DEB_PACKAGES := cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev pybind11-dev python3-dev python3-pytest \
   libcpp-httplib-dev
+# Node.js and npm bundle the charts of the HTML report and the web app at build time (Debian's
+# nodejs and npm, unless a node and an npm are already on PATH); Chromium runs the browser test.
+NODE_PACKAGES := nodejs npm
+WEB_PACKAGES := chromium
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps build demo test debug bench fuzz format install clean
@@ -15,7 +19,8 @@ all: build
 
 # Installs the Debian packages that are missing (as root, or through sudo when available).
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEB_PACKAGES) $(WEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing="$$missing $(NODE_PACKAGES)"; fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -42,12 +47,28 @@ debug: deps
 bench: build
 	./$(BUILD)/tokenfab_bench --benchmark_counters_tabular=true
 
-# libFuzzer targets (clang); run one with e.g. build-fuzz/scenario_fuzz -max_total_time=600 fuzz/corpus/scenario
+# libFuzzer targets (clang), built in build-fuzz. `make fuzz FUZZ_TIME=600` also runs each one
+# for that many seconds, one after the other (single process), on a scratch copy of its corpus
+# in build-fuzz/corpus/; crashes land in build-fuzz/ (see fuzz/README.md).
+FUZZERS := scenario_fuzz hf_config_fuzz trace_fuzz
+FUZZ_TIME ?=
 fuzz: deps
-	@for p in $(FUZZ_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_PACKAGES) </dev/null); done
-	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOKENFAB_FUZZ=ON >/dev/null
-	cmake --build build-fuzz -j $(JOBS) --target scenario_fuzz hf_config_fuzz trace_fuzz
+	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
+	fi
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOKENFAB_FUZZ=ON \
+	  -DTOKENFAB_PYTHON=OFF >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZERS)
+	@if [ -n "$(FUZZ_TIME)" ]; then \
+	  for f in $(FUZZERS); do \
+	    n=$${f%_fuzz}; mkdir -p build-fuzz/corpus/$$n; \
+	    (cd build-fuzz && ./$$f -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 \
+	      -dict=../fuzz/$$n.dict -print_final_stats=1 corpus/$$n ../fuzz/corpus/$$n) || exit 1; \
+	  done; \
+	fi
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

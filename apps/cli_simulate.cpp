@@ -1,7 +1,10 @@
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli_commands.h"
+#include "tokenfab/io/perfetto_trace.h"
+#include "tokenfab/io/report.h"
 #include "tokenfab/io/results.h"
 #include "tokenfab/study/simulate.h"
 
@@ -15,7 +18,9 @@ struct SimulateArgs {
   std::vector<std::string> overrides;
   std::string json_path;
   std::string csv_dir;
-  long long seed = -1;
+  std::string report_path;
+  std::string trace_path;
+  std::optional<long long> seed;
   bool quiet = false;
 };
 
@@ -23,7 +28,7 @@ void RunSimulateCommand(const SimulateArgs& a) {
   auto catalog = Catalog::Load(Catalog::DefaultDataDir());
   if (!catalog) return Fail(kExitInput, catalog.error().message);
   std::vector<std::string> overrides = a.overrides;
-  if (a.seed >= 0) overrides.push_back("seed=" + std::to_string(a.seed));
+  if (a.seed) overrides.push_back("seed=" + std::to_string(*a.seed));
   auto scenario = a.scenario.empty()
                       ? ParseScenario(DefaultScenarioYaml(), "<built-in default>", overrides)
                       : LoadScenario(a.scenario, overrides);
@@ -31,7 +36,7 @@ void RunSimulateCommand(const SimulateArgs& a) {
   auto resolved = ResolveScenario(*scenario, *catalog);
   if (!resolved) return Fail(kExitInput, resolved.error().message);
   SimulateOptions options;
-  options.keep_iterations = !a.csv_dir.empty();
+  options.keep_iterations = !a.csv_dir.empty() || !a.report_path.empty() || !a.trace_path.empty();
   auto out = RunSimulate(*resolved, options);
   if (!out) return Fail(kExitInput, out.error().message);
   const bool json_to_stdout = a.json_path == "-";
@@ -45,6 +50,14 @@ void RunSimulateCommand(const SimulateArgs& a) {
   }
   if (!a.csv_dir.empty()) {
     if (auto w = WriteCsvTables(out->result, a.csv_dir); !w) return Fail(kExitOutput, w.error().message);
+  }
+  if (!a.report_path.empty()) {
+    const std::string html = SimulationReportHtml(out->json, out->result);
+    if (auto w = WriteText(a.report_path, html); !w) return Fail(kExitOutput, w.error().message);
+  }
+  if (!a.trace_path.empty()) {
+    const std::string trace = PerfettoTraceJson(out->result);
+    if (auto w = WriteText(a.trace_path, trace); !w) return Fail(kExitOutput, w.error().message);
   }
 }
 
@@ -67,6 +80,10 @@ void AddSimulate(CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_option("--json", args->json_path, "write the metrics as JSON to PATH, or - for stdout");
   cmd->add_option("--csv", args->csv_dir, "write requests.csv and iterations.csv into DIR");
+  cmd->add_option("--report", args->report_path,
+                  "write a self-contained HTML report (summary and charts) to PATH");
+  cmd->add_option("--trace", args->trace_path,
+                  "write a Chrome/Perfetto trace (JSON) of iterations and requests to PATH");
   cmd->add_option("--seed", args->seed, "override the scenario seed");
   cmd->add_flag("--quiet,-q", args->quiet, "do not print the summary");
   cmd->callback([args] { RunSimulateCommand(*args); });

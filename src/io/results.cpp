@@ -13,6 +13,41 @@ nlohmann::json SummaryJson(const LatencySummary& s) {
   return {{"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}};
 }
 
+// classes.<name>: the top-level keys' shape, per request class.
+nlohmann::json ClassesJson(const std::vector<ClassMetrics>& classes) {
+  nlohmann::json j = nlohmann::json::object();
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    const ClassMetrics& c = classes[i];
+    const std::string name = c.name.empty() ? fmt::format("class{}", i) : c.name;
+    j[name] = {
+        {"throughput",
+         {{"requests_per_s", c.requests_per_s}, {"output_tokens_per_s", c.output_tokens_per_s}}},
+        {"latency",
+         {{"ttft_ms", SummaryJson(c.ttft_ms)},
+          {"tpot_ms", SummaryJson(c.tpot_ms)},
+          {"e2e_ms", SummaryJson(c.e2e_ms)}}},
+        {"goodput", {{"requests_per_s", c.goodput_requests_per_s}}},
+        {"requests", {{"completed", c.completed}, {"output_tokens", c.output_tokens}}}};
+  }
+  return j;
+}
+
+nlohmann::json WindowsJson(const std::vector<WindowMetrics>& windows) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const WindowMetrics& w : windows) {
+    j.push_back({{"start_s", w.start_s},
+                 {"end_s", w.end_s},
+                 {"arrivals", w.arrivals},
+                 {"first_tokens", w.first_tokens},
+                 {"completed", w.completed},
+                 {"output_tokens", w.output_tokens},
+                 {"output_tokens_per_s", w.output_tokens_per_s},
+                 {"ttft_ms", {{"p50", w.ttft_p50_ms}, {"p99", w.ttft_p99_ms}}},
+                 {"mean_in_system", w.mean_in_system}});
+  }
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json MetricsJson(const ServeMetrics& m, const nlohmann::json& config) {
@@ -37,8 +72,17 @@ nlohmann::json MetricsJson(const ServeMetrics& m, const nlohmann::json& config) 
                    {"input_tokens", m.input_tokens},
                    {"output_tokens", m.output_tokens},
                    {"mean_in_system", m.mean_in_system}};
+  if (m.pools.size() > 1 || m.kv_transfers > 0) {
+    for (const PoolMetrics& p : m.pools) {
+      j["pools"][p.name] = {{"instances", p.instances}, {"gpus", p.gpus},
+                            {"utilization", p.utilization}, {"iterations", p.iterations}};
+    }
+  }
+  if (m.kv_transfers > 0) j["kv_transfer"] = {{"mean_ms", m.kv_transfer_mean_ms}, {"count", m.kv_transfers}};
   j["sim"] = {{"events", m.events}, {"simulated_s", m.simulated_s}, {"span_s", m.span_s},
               {"wall_s", m.wall_s}};
+  if (!m.classes.empty()) j["classes"] = ClassesJson(m.classes);
+  if (!m.windows.empty()) j["windows"] = WindowsJson(m.windows);
   return j;
 }
 

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "tokenfab/core/names.h"
+#include "tokenfab/core/units.h"
 #include "tokenfab/io/scenario.h"
 #include "tokenfab/io/settings.h"
 
@@ -17,7 +18,8 @@ namespace {
 // A setting's node and where it was written.
 struct Located {
   YAML::Node node;
-  std::string where;  // "file.yaml:12" or "--set key=value"
+  std::string where;   // "file.yaml:12" or "--set key=value"
+  std::string origin;  // the file, for nested structures' own line numbers
 };
 
 std::vector<std::string> AllKeys() {
@@ -52,10 +54,15 @@ std::string At(const std::string& origin, const YAML::Node& node) {
 void Flatten(const YAML::Node& map, const std::string& prefix, const std::string& origin,
              std::map<std::string, Located>& out) {
   for (const auto& kv : map) {
-    const std::string name = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) {
+      throw InputError(fmt::format("{}: scenario keys are plain names such as model or parallelism, "
+                                   "got '{}'", At(origin, kv.first), YAML::Dump(kv.first)));
+    }
+    const std::string name = kv.first.Scalar();
     const std::string key = prefix.empty() ? name : prefix + "." + name;
     if (FindSetting(key)) {
       out[key] = {kv.second, At(origin, kv.first)};
+      out[key].origin = origin;
     } else if (IsPrefixOfSetting(key)) {
       if (!kv.second.IsMap()) {
         throw InputError(fmt::format("{}: '{}' must be a mapping of its sub-keys", At(origin, kv.first), key));
@@ -70,7 +77,7 @@ void Flatten(const YAML::Node& map, const std::string& prefix, const std::string
 YAML::Node LoadYaml(const std::string& text, const std::string& origin) {
   try {
     return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
+  } catch (const YAML::Exception& e) {
     throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1,
                                  e.mark.column + 1, e.msg));
   }
@@ -189,9 +196,10 @@ LengthDistribution Reader::Length(const std::string& key) const {
   std::string dist = "fixed";
   bool has_mean = false, has_min = false, has_max = false;
   for (const auto& kv : l.node) {
-    const std::string sub = kv.first.as<std::string>();
+    const std::string sub = kv.first.IsScalar() ? kv.first.Scalar() : Dump(kv.first);
     if (sub == "dist") {
-      dist = kv.second.as<std::string>();
+      if (!kv.second.IsScalar()) fail("dist must be one of fixed, uniform, lognormal");
+      dist = kv.second.Scalar();
     } else if (sub == "mean") {
       d.mean = number(kv.second, "mean");
       has_mean = true;
@@ -228,6 +236,80 @@ LengthDistribution Reader::Length(const std::string& key) const {
   return d;
 }
 
+void ReadPool(const Reader& r, const std::string& prefix, PoolOverrides& p) {
+  p.instances = r.OptInt(prefix + ".instances", 1);
+  p.tp = r.OptInt(prefix + ".tp", 1);
+  p.ep = r.OptInt(prefix + ".ep", 1);
+  if (r.Has(prefix + ".attention_dp")) p.attention_dp = r.As<bool>(prefix + ".attention_dp");
+  p.max_batch_size = r.OptInt(prefix + ".max_batch_size", 1);
+}
+
+void ReadServing(const Reader& r, Scenario& s) {
+  s.serving_mode = r.Choice("serving.mode", {"aggregated", "disaggregated"});
+  ReadPool(r, "serving.prefill", s.prefill);
+  ReadPool(r, "serving.decode", s.decode);
+  if (s.serving_mode == "disaggregated") {
+    s.prefill.instances = s.prefill.instances.value_or(1);
+    s.decode.instances = s.decode.instances.value_or(1);
+  }
+  s.kv_transfer_bandwidth = r.Str("serving.kv_transfer.bandwidth");
+  s.kv_transfer_latency = r.Str("serving.kv_transfer.latency");
+  if (!s.kv_transfer_bandwidth.empty()) {
+    ParseQuantity(s.kv_transfer_bandwidth, Dimension::kBytesPerSecond,
+                  r.Get("serving.kv_transfer.bandwidth").where + " key serving.kv_transfer.bandwidth");
+  }
+  ParseQuantity(s.kv_transfer_latency, Dimension::kSeconds,
+                r.Get("serving.kv_transfer.latency").where + " key serving.kv_transfer.latency");
+}
+
+// classes: {name: {share, priority, input_tokens, output_tokens, slo: {ttft_ms, tpot_ms}, deployment}}
+void ReadClasses(const Reader& r, Scenario& s) {
+  if (!r.Has("classes")) return;
+  const Located l = r.Get("classes");
+  if (!l.node.IsMap() || l.node.size() == 0) {
+    throw InputError(l.where + ": 'classes' must map class names to {share, priority, "
+                     "input_tokens, output_tokens, slo: {ttft_ms, tpot_ms}, deployment}");
+  }
+  const std::vector<std::string> valid = {"share", "priority", "input_tokens", "output_tokens",
+                                          "slo", "deployment"};
+  for (const auto& kv : l.node) {
+    ClassScenario c;
+    c.name = kv.first.as<std::string>();
+    const std::string where = At(l.origin, kv.first) + ": class '" + c.name + "'";
+    if (!kv.second.IsMap()) throw InputError(where + " must be a mapping");
+    for (const auto& f : kv.second) {
+      const std::string key = f.first.as<std::string>();
+      const std::string at = At(l.origin, f.first) + ": classes." + c.name + "." + key;
+      try {
+        if (key == "share") {
+          c.share = f.second.as<double>();
+          if (!(c.share > 0)) throw InputError(at + " must be > 0");
+        } else if (key == "priority") {
+          c.priority = f.second.as<int>();
+        } else if (key == "input_tokens" || key == "output_tokens") {
+          std::map<std::string, Located> one = {{"workload." + key, {f.second, at, l.origin}}};
+          const LengthDistribution d = Reader(one).Length("workload." + key);
+          (key == "input_tokens" ? c.input : c.output) = d;
+        } else if (key == "slo") {
+          for (const auto& o : f.second) {
+            const std::string k = o.first.as<std::string>();
+            if (k == "ttft_ms") c.slo_ttft_ms = o.second.as<double>();
+            else if (k == "tpot_ms") c.slo_tpot_ms = o.second.as<double>();
+            else throw InputError(at + ": " + UnknownNameMessage("key", k, {"ttft_ms", "tpot_ms"}));
+          }
+        } else if (key == "deployment") {
+          c.deployment = f.second.as<std::string>();
+        } else {
+          throw InputError(at + ": " + UnknownNameMessage("class key", key, valid));
+        }
+      } catch (const YAML::Exception&) {
+        throw InputError(at + ": cannot read '" + Reader::Dump(f.second) + "'");
+      }
+    }
+    s.classes.push_back(std::move(c));
+  }
+}
+
 Scenario ReadScenario(const Reader& r, Scenario s) {
   s.model = r.Str("model");
   s.gpu = r.Str("hardware.gpu");
@@ -259,7 +341,7 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
                        ": key 'engine.gpu_memory_fraction' must be in (0, 1]");
     }
   }
-  s.router = r.Choice("router.policy", {"round_robin", "least_outstanding"});
+  s.router = r.Choice("router.policy", {"round_robin", "least_outstanding", "prefix_aware"});
   s.workload_kind = r.Choice("workload.kind", {"offline", "closed", "poisson", "gamma", "trace"});
   s.workload.num_requests = r.Int("workload.num_requests", 1);
   s.workload.concurrency = r.Int("workload.concurrency", 1);
@@ -278,7 +360,54 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   const long long seed = r.As<long long>("seed");
   if (seed < 0) throw InputError(r.Get("seed").where + ": key 'seed' must be a non-negative integer");
   s.seed = static_cast<std::uint64_t>(seed);
+  ReadServing(r, s);
+  ReadClasses(r, s);
+  s.model_routing = r.Choice("routing.policy", {"by_difficulty", "by_class"});
+  s.window_s = r.Number("metrics.window_s", 0, true);
   return s;
+}
+
+// deployments: each item is the base settings with the item's keys on top.
+void ReadDeployments(const std::map<std::string, Located>& base, Scenario& s) {
+  auto it = base.find("deployments");
+  if (it == base.end()) return;
+  const Located& l = it->second;
+  if (!l.node.IsSequence() || l.node.size() == 0) {
+    throw InputError(l.where + ": 'deployments' must be a non-empty list of mappings, each with "
+                     "name, difficulty_max and the keys it overrides (model, hardware, parallelism, ...)");
+  }
+  double previous = 0;
+  for (const YAML::Node& item : l.node) {
+    const std::string where = At(l.origin.empty() ? s.origin : l.origin, item);
+    if (!item.IsMap()) throw InputError(where + ": a deployment is a mapping of scenario keys");
+    std::map<std::string, Located> settings = base;
+    settings.erase("deployments");
+    YAML::Node keys(YAML::NodeType::Map);
+    std::string name;
+    double difficulty_max = 1.0;
+    for (const auto& kv : item) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "name") {
+        name = kv.second.as<std::string>();
+      } else if (key == "difficulty_max") {
+        difficulty_max = kv.second.as<double>();
+      } else if (key == "deployments" || key == "classes" || key == "workload" || key == "slo") {
+        throw InputError(At(l.origin, kv.first) + ": '" + key + "' is set once for the whole "
+                         "factory, not per deployment");
+      } else {
+        keys[kv.first] = kv.second;
+      }
+    }
+    Flatten(keys, "", l.origin.empty() ? s.origin : l.origin, settings);
+    Scenario d = ReadScenario(Reader(settings), s);
+    d.deployment_name = name.empty() ? d.model : name;
+    if (!(difficulty_max > previous) || difficulty_max > 1.0) {
+      throw InputError(where + ": difficulty_max must increase along the list, within (0, 1]");
+    }
+    d.difficulty_max = previous = difficulty_max;
+    s.deployments.push_back(std::move(d));
+  }
+  s.deployments.back().difficulty_max = 1.0;
 }
 
 }  // namespace
@@ -300,7 +429,15 @@ Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& 
     s.origin = origin;
     const std::size_t slash = origin.find_last_of('/');
     s.base_dir = slash == std::string::npos ? "." : origin.substr(0, slash);
-    return ReadScenario(Reader(settings), s);
+    try {
+      Scenario out = ReadScenario(Reader(settings), s);
+      ReadDeployments(settings, out);
+      return out;
+    } catch (const YAML::Exception& e) {  // a conversion no check above foresaw
+      throw InputError(fmt::format("{}{}: {}", origin,
+                                   e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1),
+                                   e.msg));
+    }
   });
 }
 

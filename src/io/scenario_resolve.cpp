@@ -1,10 +1,14 @@
 // Scenario -> ResolvedScenario: catalog lookups, derived counts and the resolved `config`.
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "tokenfab/io/scenario.h"
 #include "tokenfab/perf/batch_limits.h"
+#include "tokenfab/core/names.h"
+#include "tokenfab/core/units.h"
+#include <algorithm>
 
 namespace tokenfab {
 namespace {
@@ -14,12 +18,6 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
   const std::filesystem::path candidate = std::filesystem::path(base_dir) / path;
   if (std::filesystem::exists(candidate)) return candidate.string();
   return path;
-}
-
-template <typename T>
-T Unwrap(Result<T> r) {
-  if (!r) throw InputError(r.error().message);
-  return std::move(r).value();
 }
 
 nlohmann::json LengthJson(const LengthDistribution& d) {
@@ -42,16 +40,28 @@ WorkloadSpec::Kind KindOf(const std::string& name) {
   return WorkloadSpec::Kind::kPoisson;
 }
 
+// Far beyond any cluster; keeps the GPU arithmetic (and the simulator's pools) in range.
+constexpr long long kMaxGpus = 1'000'000;
+
 void ResolveCounts(const Scenario& s, ResolvedScenario& r) {
-  const int per_instance = s.parallelism.GpusPerInstance();
-  int replicas = 1;
+  const Parallelism& p = s.parallelism;
+  const long long per_instance = static_cast<long long>(std::max(p.tp, p.ep)) * p.pp;
+  const std::string layout =
+      fmt::format("max(tp, ep) x pp = max({}, {}) x {}", p.tp, p.ep, p.pp);
+  auto check_total = [&](long long replicas) {
+    if (per_instance * replicas > kMaxGpus) {
+      throw InputError(fmt::format(
+          "{}: {} instance(s) of {} GPUs ({}) make {} GPUs; at most {} are supported", s.origin,
+          replicas, per_instance, layout, per_instance * replicas, kMaxGpus));
+    }
+  };
+  long long replicas = 1;
   if (s.replicas && s.num_gpus) {
     if (*s.replicas * per_instance != *s.num_gpus) {
       throw InputError(fmt::format(
           "{}: hardware.num_gpus = {} but parallelism.replicas = {} instances of {} GPUs "
-          "(max(tp, ep) x pp = max({}, {}) x {}) make {}; give one of the two or make them agree",
-          s.origin, *s.num_gpus, *s.replicas, per_instance, s.parallelism.tp, s.parallelism.ep,
-          s.parallelism.pp, *s.replicas * per_instance));
+          "({}) make {}; give one of the two or make them agree",
+          s.origin, *s.num_gpus, *s.replicas, per_instance, layout, *s.replicas * per_instance));
     }
     replicas = *s.replicas;
   } else if (s.replicas) {
@@ -59,14 +69,14 @@ void ResolveCounts(const Scenario& s, ResolvedScenario& r) {
   } else if (s.num_gpus) {
     if (*s.num_gpus % per_instance != 0) {
       throw InputError(fmt::format(
-          "{}: hardware.num_gpus = {} is not a multiple of the {} GPUs of one instance "
-          "(max(tp, ep) x pp = max({}, {}) x {})", s.origin, *s.num_gpus, per_instance,
-          s.parallelism.tp, s.parallelism.ep, s.parallelism.pp));
+          "{}: hardware.num_gpus = {} is not a multiple of the {} GPUs of one instance ({})",
+          s.origin, *s.num_gpus, per_instance, layout));
     }
     replicas = *s.num_gpus / per_instance;
   }
-  r.serve.replicas = replicas;
-  r.num_gpus = replicas * per_instance;
+  check_total(replicas);
+  r.serve.replicas = static_cast<int>(replicas);
+  r.num_gpus = static_cast<int>(replicas * per_instance);
 }
 
 void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
@@ -98,12 +108,120 @@ void ResolveWorkload(const Scenario& s, ResolvedScenario& r) {
   w.kind = KindOf(s.workload_kind);
   // Lengths never exceed the model's context window.
   const double context = r.model.max_context > 0 ? r.model.max_context : 1e9;
-  w.input.max = std::min(w.input.max, context);
-  w.output.max = std::min(w.output.max, context);
+  auto clamp_to_context = [&](LengthDistribution& d, const char* key) {
+    const bool fixed = d.kind == LengthDistribution::Kind::kFixed;
+    if (d.min > context || (fixed && d.mean > context)) {
+      throw InputError(fmt::format("{}: key '{}': {} tokens exceed the {:.0f}-token context window "
+                                   "of {}; lower it (or set max: to clip a distribution)",
+                                   s.origin, key, fixed ? d.mean : d.min, context, r.model.id));
+    }
+    d.max = std::min(d.max, context);
+  };
+  clamp_to_context(w.input, "workload.input_tokens");
+  clamp_to_context(w.output, "workload.output_tokens");
   if (w.kind == WorkloadSpec::Kind::kTrace) {
-    w.trace = Unwrap(ReadTrace(ResolvePath(s.base_dir, s.trace_path)));
+    auto trace = ReadTrace(ResolvePath(s.base_dir, s.trace_path));
+    if (!trace) {
+      throw InputError(fmt::format("{}: key 'workload.trace': {}", s.origin, trace.error().message));
+    }
+    w.trace = std::move(trace->records);
+    w.trace_hashes = std::move(trace->hashes);
+    if (trace->block_tokens > 0) w.prefix_block_tokens = trace->block_tokens;
     if (!s.trace_requests_given) w.num_requests = static_cast<std::int64_t>(w.trace.size());
   }
+  // Sessions end before a turn would outgrow the context window.
+  if (w.sessions.max_context_tokens <= 0 && r.model.max_context > 0) {
+    w.sessions.max_context_tokens = static_cast<std::int32_t>(std::min<double>(context, 2e9));
+  }
+}
+
+RouterPolicy RouterOf(const std::string& name) {
+  if (name == "least_outstanding") return RouterPolicy::kLeastOutstanding;
+  if (name == "prefix_aware") return RouterPolicy::kPrefixAware;
+  return RouterPolicy::kRoundRobin;
+}
+
+PoolSpec MakePool(const Scenario& s, const ResolvedScenario& r, const std::string& name,
+                  const PoolOverrides& o, InstanceRole role) {
+  PoolSpec p;
+  p.name = name;
+  p.role = role;
+  p.parallelism = s.parallelism;
+  p.parallelism.tp = o.tp.value_or(s.parallelism.tp);
+  p.parallelism.ep = o.ep.value_or(s.parallelism.ep);
+  p.parallelism.attention_dp = o.attention_dp.value_or(s.parallelism.attention_dp);
+  p.instances = o.instances.value_or(r.serve.replicas);
+  p.scheduler = r.serve.scheduler;
+  if (o.max_batch_size) p.scheduler.max_batch_size = *o.max_batch_size;
+  p.router = RouterOf(s.router);
+  return p;
+}
+
+DeploymentSpec MakeDeployment(const Scenario& s, const ResolvedScenario& r) {
+  DeploymentSpec d;
+  d.name = s.deployment_name.empty() ? r.model.id : s.deployment_name;
+  d.model = r.model;
+  d.gpu = r.gpu;
+  d.engine = r.engine;
+  d.precision = r.precision;
+  d.cost_options = r.cost_options;
+  d.difficulty_max = s.difficulty_max;
+  if (s.serving_mode == "disaggregated") {
+    d.disaggregated = true;
+    d.pools.push_back(MakePool(s, r, d.name + "/prefill", s.prefill, InstanceRole::kPrefill));
+    d.pools.push_back(MakePool(s, r, d.name + "/decode", s.decode, InstanceRole::kDecode));
+    if (!s.kv_transfer_bandwidth.empty()) {
+      d.kv_transfer_bandwidth = ParseQuantity(s.kv_transfer_bandwidth, Dimension::kBytesPerSecond,
+                                              s.origin + " key serving.kv_transfer.bandwidth");
+    }
+    d.kv_transfer_latency_s = ParseQuantity(s.kv_transfer_latency, Dimension::kSeconds,
+                                            s.origin + " key serving.kv_transfer.latency");
+  } else {
+    d.pools.push_back(MakePool(s, r, d.name, PoolOverrides{}, InstanceRole::kAggregated));
+  }
+  for (const PoolSpec& p : d.pools) d.num_gpus += p.instances * p.parallelism.GpusPerInstance();
+  return d;
+}
+
+void ResolveClasses(const Scenario& s, ResolvedScenario& r) {
+  WorkloadSpec& w = r.serve.workload;
+  w.classes.clear();
+  for (const ClassScenario& c : s.classes) {
+    RequestClass rc;
+    rc.name = c.name;
+    rc.share = c.share;
+    rc.priority = c.priority;
+    rc.has_input = c.input.has_value();
+    rc.has_output = c.output.has_value();
+    if (c.input) rc.input = *c.input;
+    if (c.output) rc.output = *c.output;
+    rc.slo_ttft_ms = c.slo_ttft_ms;
+    rc.slo_tpot_ms = c.slo_tpot_ms;
+    w.classes.push_back(rc);
+  }
+}
+
+void ResolveClassDeployments(const Scenario& s, ResolvedScenario& r) {
+  std::vector<std::string> names;
+  for (const DeploymentSpec& d : r.deployments) names.push_back(d.name);
+  for (std::size_t i = 0; i < s.classes.size(); ++i) {
+    const std::string& want = s.classes[i].deployment;
+    if (want.empty()) continue;
+    const auto it = std::find(names.begin(), names.end(), want);
+    if (it == names.end()) {
+      throw InputError(fmt::format("{}: classes.{}.deployment: {}", s.origin, s.classes[i].name,
+                                   UnknownNameMessage("deployment", want, names)));
+    }
+    r.serve.workload.classes[i].deployment = static_cast<int>(it - names.begin());
+  }
+}
+
+nlohmann::json PoolJson(const PoolSpec& p) {
+  return {{"name", p.name}, {"instances", p.instances}, {"tp", p.parallelism.tp},
+          {"pp", p.parallelism.pp}, {"ep", p.parallelism.ep},
+          {"attention_dp", p.parallelism.attention_dp},
+          {"max_batch_size", p.scheduler.max_batch_size},
+          {"gpus", p.instances * p.parallelism.GpusPerInstance()}};
 }
 
 nlohmann::json ConfigJson(const ResolvedScenario& r) {
@@ -131,6 +249,34 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
                    {"trace", s.trace_path}};
   j["slo"] = {{"ttft_ms", s.slo_ttft_ms}, {"tpot_ms", s.slo_tpot_ms}};
   j["seed"] = s.seed;
+  const DeploymentSpec& first = r.deployments.front();
+  j["serving"] = {{"mode", s.serving_mode}};
+  if (first.disaggregated) {
+    j["serving"]["prefill"] = PoolJson(first.pools[0]);
+    j["serving"]["decode"] = PoolJson(first.pools[1]);
+    j["serving"]["kv_transfer"] = {{"bandwidth_bytes_per_s", first.kv_transfer_bandwidth},
+                                   {"latency_s", first.kv_transfer_latency_s}};
+  }
+  if (r.deployments.size() > 1) {
+    j["routing"] = {{"policy", s.model_routing}};
+    for (const DeploymentSpec& d : r.deployments) {
+      nlohmann::json dj = {{"name", d.name}, {"model", d.model.id}, {"gpu", d.gpu.id},
+                           {"num_gpus", d.num_gpus}, {"difficulty_max", d.difficulty_max},
+                           {"disaggregated", d.disaggregated}};
+      for (const PoolSpec& p : d.pools) dj["pools"].push_back(PoolJson(p));
+      j["deployments"].push_back(dj);
+    }
+  }
+  if (!s.classes.empty()) {
+    for (const RequestClass& c : r.serve.workload.classes) {
+      j["classes"][c.name] = {{"share", c.share}, {"priority", c.priority},
+                              {"slo", {{"ttft_ms", c.slo_ttft_ms}, {"tpot_ms", c.slo_tpot_ms}}},
+                              {"deployment", c.deployment}};
+    }
+  }
+  j["metrics"] = {{"window_s", s.window_s}};
+  j["num_gpus"] = r.num_gpus;
+  j["hardware"]["num_gpus"] = r.num_gpus;
   return j;
 }
 
@@ -163,12 +309,34 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     ResolveCounts(s, r);
     ResolveWorkload(s, r);
     ResolveScheduler(s, r);
-    r.serve.router = s.router == "least_outstanding" ? RouterPolicy::kLeastOutstanding
-                                                     : RouterPolicy::kRoundRobin;
+    r.serve.router = RouterOf(s.router);
     r.serve.slo_ttft_ms = s.slo_ttft_ms;
     r.serve.slo_tpot_ms = s.slo_tpot_ms;
     r.serve.seed = s.seed;
     r.cost_options.idle_power_fraction = s.idle_power_fraction;
+    r.serve.window_s = s.window_s;
+    ResolveClasses(s, r);
+    if (s.deployments.empty()) {
+      r.deployments.push_back(MakeDeployment(s, r));
+    } else {
+      for (const Scenario& d : s.deployments) {
+        Scenario child = d;
+        child.deployments.clear();
+        auto resolved = ResolveScenario(child, catalog);
+        if (!resolved) throw InputError(resolved.error().message);
+        r.deployments.push_back(resolved->deployments.front());
+      }
+      r.serve.model_routing = s.model_routing == "by_class" ? ModelRouting::kByClass
+                                                            : ModelRouting::kByDifficulty;
+      ResolveClassDeployments(s, r);
+    }
+    r.num_gpus = 0;
+    for (const DeploymentSpec& d : r.deployments) r.num_gpus += d.num_gpus;
+    if (s.num_gpus && *s.num_gpus != r.num_gpus && (s.serving_mode == "disaggregated" || !s.deployments.empty())) {
+      throw InputError(fmt::format("{}: hardware.num_gpus = {} but the pools add up to {} GPUs "
+                                   "(the sum over prefill and decode pools and deployments); give "
+                                   "the matching number or omit it", s.origin, *s.num_gpus, r.num_gpus));
+    }
     r.config = ConfigJson(r);
     return r;
   });

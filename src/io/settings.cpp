@@ -39,7 +39,8 @@ constexpr std::array kSettings = {
                 "share of GPU memory the engine may use (vLLM gpu_memory_utilization, TensorRT-LLM "
                 "kv_cache_free_gpu_mem_fraction); the profile's default when omitted"},
     SettingInfo{"router.policy", SettingType::kString, "round_robin",
-                "round_robin or least_outstanding"},
+                "round_robin, least_outstanding, or prefix_aware (the instance holding the "
+                "request's longest cached prefix, else the least loaded)"},
     SettingInfo{"workload.kind", SettingType::kString, "poisson",
                 "offline (all queued at t=0), closed (fixed concurrency), poisson, gamma, or trace"},
     SettingInfo{"workload.num_requests", SettingType::kInt, "1000", "requests to simulate"},
@@ -57,6 +58,41 @@ constexpr std::array kSettings = {
     SettingInfo{"slo.ttft_ms", SettingType::kNumber, "1000", "time-to-first-token objective, ms"},
     SettingInfo{"slo.tpot_ms", SettingType::kNumber, "100", "time-per-output-token objective, ms"},
     SettingInfo{"seed", SettingType::kInt, "1", "seed of every random stream"},
+    SettingInfo{"serving.mode", SettingType::kString, "aggregated",
+                "aggregated (prefill and decode on the same instances) or disaggregated "
+                "(a prefill pool hands KV to a decode pool)"},
+    SettingInfo{"serving.prefill.instances", SettingType::kInt, "1", "disaggregated: prefill instances"},
+    SettingInfo{"serving.prefill.tp", SettingType::kInt, "", "prefill pool tp (default parallelism.tp)"},
+    SettingInfo{"serving.prefill.ep", SettingType::kInt, "", "prefill pool ep (default parallelism.ep)"},
+    SettingInfo{"serving.prefill.attention_dp", SettingType::kBool, "",
+                "prefill pool attention_dp (default parallelism.attention_dp)"},
+    SettingInfo{"serving.prefill.max_batch_size", SettingType::kInt, "",
+                "prefill pool max_batch_size (default engine.max_batch_size)"},
+    SettingInfo{"serving.decode.instances", SettingType::kInt, "1", "disaggregated: decode instances"},
+    SettingInfo{"serving.decode.tp", SettingType::kInt, "", "decode pool tp (default parallelism.tp)"},
+    SettingInfo{"serving.decode.ep", SettingType::kInt, "", "decode pool ep (default parallelism.ep)"},
+    SettingInfo{"serving.decode.attention_dp", SettingType::kBool, "",
+                "decode pool attention_dp (default parallelism.attention_dp)"},
+    SettingInfo{"serving.decode.max_batch_size", SettingType::kInt, "",
+                "decode pool max_batch_size (default engine.max_batch_size)"},
+    SettingInfo{"serving.kv_transfer.bandwidth", SettingType::kString, "",
+                "bandwidth of one request's KV transfer, e.g. '400 GB/s'; default: the GPU links "
+                "(NVLink inside one NVLink domain, else the network) times the GPUs of the "
+                "smaller instance"},
+    SettingInfo{"serving.kv_transfer.latency", SettingType::kString, "0 us",
+                "fixed cost of one KV transfer, e.g. '20 us'"},
+    SettingInfo{"classes", SettingType::kStructure, "",
+                "request classes: {<name>: {share:, priority:, input_tokens:, output_tokens:, "
+                "slo: {ttft_ms:, tpot_ms:}, deployment:}}"},
+    SettingInfo{"deployments", SettingType::kStructure, "",
+                "several models in one factory: a list of {name:, difficulty_max:, <scenario keys>} "
+                "each overriding the top-level keys (model, hardware, parallelism, precision, "
+                "engine, serving)"},
+    SettingInfo{"routing.policy", SettingType::kString, "by_difficulty",
+                "with deployments: by_difficulty (each request has a difficulty score in [0, 1); "
+                "the first deployment whose difficulty_max exceeds it serves it) or by_class"},
+    SettingInfo{"metrics.window_s", SettingType::kNumber, "0",
+                "> 0: also report metrics per time window of this many seconds"},
 };
 
 }  // namespace
@@ -77,6 +113,7 @@ std::string_view SettingTypeName(SettingType type) {
     case SettingType::kNumber: return "number";
     case SettingType::kBool: return "boolean";
     case SettingType::kLength: return "token count or distribution";
+    case SettingType::kStructure: return "mapping or list";
   }
   return "value";
 }

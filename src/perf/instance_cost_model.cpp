@@ -184,13 +184,19 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
 
   const double gemm = m.num_layers * attn_proj + m.NumDenseLayers() * dense_mlp + m.num_moe_layers * moe;
   // Output head: only tokens that sample produce logits.
-  const double sampled = b.decode_sequences * b.tokens_per_decode + b.prefill_completions;
-  const double head_params = static_cast<double>(m.vocab_size) * m.hidden_size;
-  const double head = Roofline(2 * sampled / dp * head_params / at, head_params / at * 2.0, gemm_eff);
+  const double head = HeadSeconds(b.decode_sequences * b.tokens_per_decode + b.prefill_completions);
 
   cost.gemm_s = gemm + head;
   cost.attention_s = attention;
   return gemm + head + attention;
+}
+
+// The output head on one GPU: only tokens that sample produce logits.
+double InstanceCostModel::HeadSeconds(double sampled) const {
+  const double head_params = static_cast<double>(model_.vocab_size) * model_.hidden_size;
+  const double at = parallelism_.AttentionTensorParallel();
+  return Roofline(2 * sampled / parallelism_.AttentionDataParallel() * head_params / at,
+                  head_params / at * 2.0, engine_.gemm_efficiency);
 }
 
 double InstanceCostModel::AllReduceSeconds(double bytes, int ranks) const {
@@ -235,8 +241,10 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   cost.communication_s = CommunicationSeconds(batch);
   cost.overhead_s = engine_.iteration_overhead_s +
                     engine_.per_sequence_overhead_s * batch.Sequences();
-  cost.seconds = compute + cost.communication_s + cost.overhead_s;
-  const double busy = std::min(1.0, (compute + cost.communication_s) / cost.seconds);
+  cost.draft_s = DraftSeconds(batch);
+  cost.seconds = compute + cost.communication_s + cost.draft_s + cost.overhead_s;
+  const double busy =
+      std::min(1.0, (compute + cost.communication_s + cost.draft_s) / cost.seconds);
   const double f = options_.idle_power_fraction;
   cost.joules = num_gpus() * gpu_.tdp_watts * cost.seconds * (f + (1 - f) * busy);
   return cost;

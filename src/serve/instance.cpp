@@ -2,112 +2,77 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
+
+#include "tokenfab/perf/speculative.h"
+#include "tokenfab/serve/workload.h"
 
 namespace tokenfab {
 namespace {
 
-std::int64_t Mod(std::int64_t a, std::int64_t b) { return ((a % b) + b) % b; }
+int HashBlockTokens(const SchedulerConfig& c) {
+  return c.prefix_block_tokens > 0 ? c.prefix_block_tokens : kDefaultPrefixBlockTokens;
+}
 
 }  // namespace
 
 Instance::Instance(int index, const InstanceCostModel* cost, const SchedulerConfig& config,
-                   std::vector<Request>* requests)
+                   std::vector<Request>* requests, InstanceRole role)
     : index_(index),
       cost_(cost),
       config_(config),
       requests_(requests),
-      phase_count_(static_cast<std::size_t>(config.kv_block_size), 0) {
+      role_(role),
+      phase_count_(static_cast<std::size_t>(config.kv_block_size), 0),
+      cache_(HashBlockTokens(config), config.kv_block_size, config.prefix_hashes),
+      caching_(config.prefix_caching && role != InstanceRole::kDecode) {
   total_blocks_ = cost->memory().kv_capacity_tokens / config.kv_block_size;
+  const double per_step = ExpectedTokensPerStep(config.spec_tokens, config.spec_acceptance);
+  step_rate_ = std::llround(per_step * static_cast<double>(std::int64_t{1} << kRateShift));
   record_.instance = index;
   record_.kv_blocks_total = total_blocks_;
 }
 
-std::int64_t Instance::BlocksFor(std::int64_t tokens) const {
-  return (tokens + config_.kv_block_size - 1) / config_.kv_block_size;
+bool Instance::HasWork() const {
+  return decoding_ > 0 || !prefilling_.empty() || waiting_count_ > 0 || prefilled_count_ > 0;
 }
 
-std::int64_t Instance::DecodeKv(const Request& r) const { return r.join_kv + (step_ - r.join_step); }
-
-bool Instance::HasWork() const { return decoding_ > 0 || !prefilling_.empty() || !waiting_.empty(); }
-
 void Instance::Enqueue(RequestId id) {
-  (*requests_)[id].instance = index_;
-  waiting_.push_back(id);
+  Request& r = (*requests_)[id];
+  r.instance = index_;
+  LevelOf(r.priority).waiting.push_back(id);
+  ++waiting_count_;
   ++outstanding_;
 }
 
-void Instance::JoinDecode(RequestId id) {
+void Instance::EnqueuePrefilled(RequestId id) {
   Request& r = (*requests_)[id];
-  r.join_step = step_;
-  r.join_kv = r.PrefillTarget();
-  ++r.stamp;
-  finish_heap_.push({step_ + r.output_tokens - r.generated - 1, id, r.stamp});
-  ++decoding_;
-  kv_offset_sum_ += r.join_kv - r.join_step;
-  ++phase_count_[Mod(r.join_step - r.join_kv, config_.kv_block_size)];
-  r.prev = newest_;
-  r.next = kNoRequest;
-  if (newest_ != kNoRequest) (*requests_)[newest_].next = id;
-  newest_ = id;
-  if (oldest_ == kNoRequest) oldest_ = id;
+  r.instance = index_;
+  LevelOf(r.priority).prefilled.push_back(id);
+  ++prefilled_count_;
+  ++outstanding_;
 }
 
-void Instance::LeaveDecode(RequestId id, std::int64_t kv_tokens) {
-  Request& r = (*requests_)[id];
-  --decoding_;
-  kv_offset_sum_ -= r.join_kv - r.join_step;
-  --phase_count_[Mod(r.join_step - r.join_kv, config_.kv_block_size)];
-  used_blocks_ -= config_.kv_admission == KvAdmission::kOnDemand ? BlocksFor(kv_tokens) : r.blocks;
-  r.blocks = 0;
-  if (r.prev != kNoRequest) (*requests_)[r.prev].next = r.next; else oldest_ = r.next;
-  if (r.next != kNoRequest) (*requests_)[r.next].prev = r.prev; else newest_ = r.prev;
-  r.prev = r.next = kNoRequest;
-}
-
-void Instance::Preempt(RequestId id) {
-  Request& r = (*requests_)[id];
-  r.prefilled = 0;
-  ++r.stamp;
-  ++r.preemptions;
-  ++preemptions_;
-  waiting_.push_front(id);
-}
-
-// Frees the most recently admitted running request (vLLM's recompute preemption).
-bool Instance::PreemptOne() {
-  if (config_.kv_admission == KvAdmission::kReserveFull) return false;
-  if (!prefilling_.empty()) {
-    const RequestId id = prefilling_.back();
-    prefilling_.pop_back();
+// Requests whose KV arrived join the decode set at the next step if a slot and blocks are free,
+// highest priority first.
+void Instance::AdmitPrefilled() {
+  while (prefilled_count_ > 0 &&
+         decoding_ + static_cast<std::int64_t>(prefilling_.size()) < config_.max_batch_size) {
+    Level* level = TopPrefilled();
+    const RequestId id = level->prefilled.front();
     Request& r = (*requests_)[id];
-    used_blocks_ -= r.blocks;
-    r.blocks = 0;
-    Preempt(id);
-    return true;
+    const std::int64_t tokens = config_.kv_admission == KvAdmission::kReserveFull
+                                    ? static_cast<std::int64_t>(r.input_tokens) + r.output_tokens
+                                    : r.PrefillTarget() - 1;
+    const std::int64_t need = BlocksFor(tokens);
+    if (need > FreeBlocks()) return;
+    level->prefilled.pop_front();
+    --prefilled_count_;
+    Allocate(need);
+    r.blocks = static_cast<std::int32_t>(need);
+    r.prefilled = r.PrefillTarget() - 1;
+    JoinDecode(id);
   }
-  if (newest_ == kNoRequest) return false;
-  const RequestId id = newest_;
-  Request& r = (*requests_)[id];
-  const std::int64_t kv = DecodeKv(r);
-  r.generated += static_cast<std::int32_t>(step_ - r.join_step);
-  LeaveDecode(id, kv);
-  Preempt(id);
-  return true;
-}
-
-void Instance::ScheduleDecode(BatchShape& batch) {
-  decode_step_running_ = false;
-  if (decoding_ == 0) return;
-  if (config_.kv_admission == KvAdmission::kOnDemand) {
-    const std::size_t phase = static_cast<std::size_t>(step_ % config_.kv_block_size);
-    while (total_blocks_ - used_blocks_ < phase_count_[phase] && PreemptOne()) {
-    }
-    if (decoding_ == 0) return;
-    used_blocks_ += phase_count_[phase];
-  }
-  batch.decode_sequences = static_cast<int>(decoding_);
-  batch.decode_context_tokens = static_cast<double>(kv_offset_sum_ + decoding_ * (step_ + 1));
-  decode_step_running_ = true;
 }
 
 bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) {
@@ -121,14 +86,14 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
     if (config_.chunked_prefill) chunk = std::min(chunk, budget);
   }
   if (config_.kv_admission == KvAdmission::kOnDemand) {
-    const std::int64_t free = total_blocks_ - used_blocks_;
-    if (BlocksFor(done + chunk) - r.blocks > free) {
+    const std::int64_t free = FreeBlocks();
+    if (PrivateBlocks(r, done + chunk) - r.blocks > free) {
       if (!config_.chunked_prefill) return false;
-      chunk = (r.blocks + free) * config_.kv_block_size - done;
+      chunk = (BlocksFor(CachedTokens(r)) + r.blocks + free) * config_.kv_block_size - done;
       if (chunk <= 0) return false;
     }
-    const std::int64_t extra = BlocksFor(done + chunk) - r.blocks;
-    used_blocks_ += extra;
+    const std::int64_t extra = PrivateBlocks(r, done + chunk) - r.blocks;
+    Allocate(extra);
     r.blocks += static_cast<std::int32_t>(extra);
   }
   budget -= chunk;
@@ -141,31 +106,48 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
   return true;
 }
 
+// Continues the prompts in progress, then admits waiting requests, highest priority first and
+// FCFS within a priority, stopping at the first that does not fit: a request is never admitted
+// while one of higher priority waits.
 void Instance::SchedulePrefill(BatchShape& batch) {
+  const bool reserve = config_.kv_admission == KvAdmission::kReserveFull;
   std::int64_t budget = config_.max_num_tokens - decoding_ * batch.tokens_per_decode;
   for (RequestId id : prefilling_) {
     if (budget <= 0 || !TakeChunk(id, budget, batch)) return;
   }
-  while (budget > 0 && !waiting_.empty() &&
+  while (budget > 0 && waiting_count_ > 0 &&
          decoding_ + static_cast<std::int64_t>(prefilling_.size()) < config_.max_batch_size) {
-    const RequestId id = waiting_.front();
+    Level* level = TopWaiting();
+    const RequestId id = level->waiting.front();
     Request& r = (*requests_)[id];
-    if (config_.kv_admission == KvAdmission::kReserveFull) {
-      const std::int64_t need = BlocksFor(static_cast<std::int64_t>(r.input_tokens) + r.output_tokens);
-      if (need > total_blocks_ - used_blocks_) return;
-      if (!config_.chunked_prefill && r.PrefillTarget() > budget && !batch.Empty()) return;
-      used_blocks_ += need;
+    AttachCachedPrefix(r);
+    if (reserve) {
+      const std::int64_t need =
+          PrivateBlocks(r, static_cast<std::int64_t>(r.input_tokens) + r.output_tokens);
+      const bool too_long = !config_.chunked_prefill && r.PrefillTarget() - r.prefilled > budget;
+      if (need > FreeBlocks() || (too_long && !batch.Empty())) {
+        DetachCachedPrefix(r);
+        return;
+      }
+      Allocate(need);
       r.blocks = static_cast<std::int32_t>(need);
     }
     if (!TakeChunk(id, budget, batch)) {
-      if (config_.kv_admission == KvAdmission::kReserveFull) {
+      if (reserve) {
         used_blocks_ -= r.blocks;
         r.blocks = 0;
       }
+      DetachCachedPrefix(r);
       return;
     }
-    waiting_.pop_front();
+    level->waiting.pop_front();
+    --waiting_count_;
     prefilling_.push_back(id);
+    ++level->prefilling;
+    if (r.preemptions == 0) {
+      prompt_tokens_ += r.input_tokens;
+      prefix_hit_tokens_ += CachedTokens(r);
+    }
   }
 }
 
@@ -173,6 +155,8 @@ SimTime Instance::StartIteration(SimTime now) {
   assert(!busy_);
   chunks_.clear();
   BatchShape batch;
+  AdmitPrefilled();
+  PreemptForWaiting();
   ScheduleDecode(batch);
   SchedulePrefill(batch);
   if (batch.Empty()) return -1;
@@ -180,55 +164,62 @@ SimTime Instance::StartIteration(SimTime now) {
   record_.start = now;
   record_.end = now + SecondsToSimTime(cost.seconds);
   record_.batch = batch;
-  record_.kv_blocks_used = used_blocks_;
+  record_.kv_blocks_used = used_blocks();
+  record_.kv_blocks_cached = cache_.evictable_blocks();
+  record_.output_tokens = 0;
   record_.joules = cost.joules;
   busy_ = true;
   return record_.end;
 }
 
-void Instance::FinishIteration(std::vector<RequestId>& first_tokens, std::vector<RequestId>& finished) {
+void Instance::CompletePrefill(RequestId id, SimTime now, IterationOutcome& outcome) {
+  Request& r = (*requests_)[id];
+  const std::int64_t kv = r.prefilled;
+  ++r.generated;
+  if (r.first_token < 0 && role_ != InstanceRole::kPrefill) {
+    r.first_token = now;
+    outcome.first_tokens.push_back(id);
+  }
+  const bool done = r.generated >= r.output_tokens;
+  if (done || role_ == InstanceRole::kPrefill) {
+    ReleaseKv(r, kv, r.blocks);
+    r.blocks = 0;
+    --outstanding_;
+    if (done) {
+      if (r.first_token < 0) {
+        r.first_token = now;
+        outcome.first_tokens.push_back(id);
+      }
+      r.finish = now;
+      outcome.finished.push_back(id);
+    } else {
+      r.prefill_done = now;
+      outcome.handoffs.push_back(id);
+    }
+    return;
+  }
+  JoinDecode(id);
+}
+
+void Instance::FinishIteration(IterationOutcome& outcome) {
   assert(busy_);
   busy_ = false;
   const SimTime now = record_.end;
-  if (decode_step_running_) {
-    while (!finish_heap_.empty()) {
-      const FinishEntry top = finish_heap_.top();
-      Request& r = (*requests_)[top.id];
-      if (top.stamp != r.stamp || r.Finished()) {
-        finish_heap_.pop();
-        continue;
-      }
-      if (top.step != step_) break;
-      finish_heap_.pop();
-      r.generated = r.output_tokens;
-      LeaveDecode(top.id, DecodeKv(r) + 1);
-      r.finish = now;
-      --outstanding_;
-      finished.push_back(top.id);
-    }
-    ++step_;
-  }
+  std::int64_t produced = 0;
+  if (decode_step_running_) produced += FinishDecodeStep(now, outcome);
   for (const auto& [id, chunk] : chunks_) {
     Request& r = (*requests_)[id];
     r.prefilled += chunk;
     if (r.prefilled < r.PrefillTarget()) continue;
+    // Only the last prompt in progress can be left incomplete (budget or blocks ran out), so
+    // prompts complete in admission order.
     assert(!prefilling_.empty() && prefilling_.front() == id);
     prefilling_.pop_front();
-    ++r.generated;
-    if (r.first_token < 0) {
-      r.first_token = now;
-      first_tokens.push_back(id);
-    }
-    if (r.generated >= r.output_tokens) {
-      used_blocks_ -= r.blocks;
-      r.blocks = 0;
-      r.finish = now;
-      --outstanding_;
-      finished.push_back(id);
-    } else {
-      JoinDecode(id);
-    }
+    --LevelOf(r.priority).prefilling;
+    ++produced;
+    CompletePrefill(id, now, outcome);
   }
+  record_.output_tokens = produced;
 }
 
 }  // namespace tokenfab

@@ -19,11 +19,21 @@ LatencySummary Summarize(std::vector<double>& values, PercentileMethod method) {
 
 }  // namespace
 
-MetricsCollector::MetricsCollector(const InstanceCostModel& cost, const ServeConfig& config,
-                                   ServeResult* result)
-    : cost_(cost), config_(config), result_(result) {}
+MetricsCollector::MetricsCollector(const ServeConfig& config, ServeResult* result)
+    : config_(config),
+      result_(result),
+      classes_(config.workload.classes.size()),
+      windows_(config.window_s, config.pools.front().cost->engine().percentiles),
+      pool_busy_s_(config.pools.size(), 0.0),
+      pool_iterations_(config.pools.size(), 0) {}
+
+void MetricsCollector::OnKvTransfer(const Request& r) {
+  transfer_ms_sum_ += SimTimeToMillis(r.kv_ready - r.prefill_done);
+  ++transfers_;
+}
 
 void MetricsCollector::AdvanceTo(SimTime t) {
+  windows_.AdvanceTo(t, in_system_);
   in_system_area_ns_ += static_cast<double>(in_system_) * static_cast<double>(t - clock_);
   clock_ = t;
 }
@@ -31,6 +41,11 @@ void MetricsCollector::AdvanceTo(SimTime t) {
 void MetricsCollector::OnArrival(const Request& r) {
   if (first_arrival_ < 0) first_arrival_ = r.arrival;
   ++in_system_;
+  windows_.OnArrival();
+}
+
+void MetricsCollector::OnFirstToken(const Request& r) {
+  windows_.OnFirstToken(SimTimeToMillis(r.first_token - r.arrival));
 }
 
 void MetricsCollector::OnFinish(const Request& r) {
@@ -51,9 +66,24 @@ void MetricsCollector::OnFinish(const Request& r) {
       ++user_speed_count_;
     }
   }
-  const bool ttft_ok = config_.slo_ttft_ms <= 0 || ttft <= config_.slo_ttft_ms;
-  const bool tpot_ok = config_.slo_tpot_ms <= 0 || tpot <= config_.slo_tpot_ms;
-  if (ttft_ok && tpot_ok) ++good_;
+  double slo_ttft = config_.slo_ttft_ms, slo_tpot = config_.slo_tpot_ms;
+  const auto& classes = config_.workload.classes;
+  if (r.cls >= 0 && static_cast<std::size_t>(r.cls) < classes.size()) {
+    if (classes[r.cls].slo_ttft_ms > 0) slo_ttft = classes[r.cls].slo_ttft_ms;
+    if (classes[r.cls].slo_tpot_ms > 0) slo_tpot = classes[r.cls].slo_tpot_ms;
+  }
+  const bool good = (slo_ttft <= 0 || ttft <= slo_ttft) && (slo_tpot <= 0 || tpot <= slo_tpot);
+  if (good) ++good_;
+  windows_.OnFinish();
+  if (static_cast<std::size_t>(r.cls) < classes_.size() && r.cls >= 0) {
+    ClassSamples& c = classes_[r.cls];
+    ++c.completed;
+    c.output_tokens += r.output_tokens;
+    c.good += good;
+    c.ttft_ms.push_back(ttft);
+    c.e2e_ms.push_back(SimTimeToMillis(r.finish - r.arrival));
+    if (r.output_tokens > 1) c.tpot_ms.push_back(tpot);
+  }
 }
 
 void MetricsCollector::OnIteration(const IterationRecord& it) {
@@ -64,8 +94,13 @@ void MetricsCollector::OnIteration(const IterationRecord& it) {
     itl_ms_.emplace_back(seconds * 1e3, static_cast<double>(it.batch.decode_sequences) *
                                             it.batch.tokens_per_decode);
   }
+  windows_.OnOutputTokens(static_cast<std::int64_t>(it.batch.decode_sequences) *
+                              it.batch.tokens_per_decode +
+                          it.batch.prefill_completions);
   busy_joules_ += it.joules;
-  busy_seconds_ += seconds;
+  const int pool = result_->instance_pool[it.instance];
+  pool_busy_s_[pool] += seconds;
+  ++pool_iterations_[pool];
   if (it.kv_blocks_total > 0) {
     kv_peak_ = std::max(kv_peak_, static_cast<double>(it.kv_blocks_used) /
                                       static_cast<double>(it.kv_blocks_total));
@@ -75,11 +110,12 @@ void MetricsCollector::OnIteration(const IterationRecord& it) {
 
 void MetricsCollector::Finish(double wall_s) {
   ServeMetrics& m = result_->metrics;
-  const PercentileMethod method = cost_.engine().percentiles;
+  const PercentileMethod method = config_.pools.front().cost->engine().percentiles;
   m.requests_completed = completed_;
   m.input_tokens = input_tokens_;
   m.output_tokens = output_tokens_;
-  m.num_gpus = cost_.num_gpus() * config_.replicas;
+  m.num_gpus = 0;
+  for (const PoolConfig& p : config_.pools) m.num_gpus += p.instances * p.cost->num_gpus();
   m.span_s = first_arrival_ < 0 ? 0 : SimTimeToSeconds(last_finish_ - first_arrival_);
   if (m.span_s > 0) {
     m.requests_per_s = completed_ / m.span_s;
@@ -107,10 +143,40 @@ void MetricsCollector::Finish(double wall_s) {
   m.preemptions = preemptions_;
   m.iterations = iterations_;
   m.mean_batch_size = iterations_ ? batch_sum_ / iterations_ : 0;
-  const double idle_seconds = std::max(0.0, m.span_s * config_.replicas - busy_seconds_);
-  m.energy_j = busy_joules_ + cost_.IdleJoules(idle_seconds);
+  m.energy_j = busy_joules_;
+  for (std::size_t p = 0; p < config_.pools.size(); ++p) {
+    const PoolConfig& pool = config_.pools[p];
+    const double idle_seconds = std::max(0.0, m.span_s * pool.instances - pool_busy_s_[p]);
+    m.energy_j += pool.cost->IdleJoules(idle_seconds);
+    PoolMetrics pm;
+    pm.name = pool.name;
+    pm.instances = pool.instances;
+    pm.gpus = pool.instances * pool.cost->num_gpus();
+    pm.utilization = m.span_s > 0 ? pool_busy_s_[p] / (m.span_s * pool.instances) : 0;
+    pm.iterations = pool_iterations_[p];
+    m.pools.push_back(pm);
+  }
+  m.kv_transfers = transfers_;
+  m.kv_transfer_mean_ms = transfers_ ? transfer_ms_sum_ / transfers_ : 0;
   m.joules_per_output_token = output_tokens_ ? m.energy_j / output_tokens_ : 0;
   m.mean_power_w = m.span_s > 0 ? m.energy_j / m.span_s : 0;
+  for (std::size_t i = 0; i < classes_.size(); ++i) {
+    ClassSamples& c = classes_[i];
+    ClassMetrics cm;
+    cm.name = config_.workload.classes[i].name;
+    cm.completed = c.completed;
+    cm.output_tokens = c.output_tokens;
+    if (m.span_s > 0) {
+      cm.requests_per_s = c.completed / m.span_s;
+      cm.output_tokens_per_s = c.output_tokens / m.span_s;
+      cm.goodput_requests_per_s = c.good / m.span_s;
+    }
+    cm.ttft_ms = Summarize(c.ttft_ms, method);
+    cm.tpot_ms = Summarize(c.tpot_ms, method);
+    cm.e2e_ms = Summarize(c.e2e_ms, method);
+    m.classes.push_back(std::move(cm));
+  }
+  m.windows = windows_.Finish();
   m.events = events_;
   m.simulated_s = SimTimeToSeconds(clock_);
   m.wall_s = wall_s;

@@ -7,27 +7,35 @@
 
 #include "tokenfab/perf/instance_cost_model.h"
 #include "tokenfab/serve/simulation.h"
+#include "window_recorder.h"
 
 namespace tokenfab {
 
 class MetricsCollector {
  public:
-  MetricsCollector(const InstanceCostModel& cost, const ServeConfig& config, ServeResult* result);
+  MetricsCollector(const ServeConfig& config, ServeResult* result);
 
   void AdvanceTo(SimTime t);
   void OnArrival(const Request& r);
-  void OnFirstToken(const Request& r) { (void)r; }
+  void OnFirstToken(const Request& r);
   void OnFinish(const Request& r);
-  void OnIterationStart(int instance, SimTime t) { (void)instance, (void)t; }
+  void OnKvTransfer(const Request& r);
   void OnIteration(const IterationRecord& it);
   void CountEvent() { ++events_; }
   void AddPreemptions(std::int64_t n) { preemptions_ += n; }
   void Finish(double wall_s);
 
  private:
-  const InstanceCostModel& cost_;
+  // One request class's samples (ServeMetrics::classes).
+  struct ClassSamples {
+    std::vector<double> ttft_ms, tpot_ms, e2e_ms;
+    std::int64_t completed = 0, output_tokens = 0, good = 0;
+  };
+
   const ServeConfig& config_;
   ServeResult* result_;
+  std::vector<ClassSamples> classes_;
+  WindowRecorder windows_;
 
   SimTime clock_ = 0;
   SimTime first_arrival_ = -1;
@@ -47,7 +55,10 @@ class MetricsCollector {
   std::int64_t iterations_ = 0;
   double batch_sum_ = 0;
   double busy_joules_ = 0;
-  double busy_seconds_ = 0;  // summed over instances
+  std::vector<double> pool_busy_s_;  // summed over each pool's instances
+  std::vector<std::int64_t> pool_iterations_;
+  double transfer_ms_sum_ = 0;
+  std::int64_t transfers_ = 0;
   double kv_peak_ = 0;
 };
 

@@ -6,18 +6,19 @@
 #include <queue>
 
 #include "metrics_collector.h"
+#include "router.h"
 
 namespace tokenfab {
 namespace {
 
-enum class EventKind : std::uint8_t { kIterationEnd = 0, kArrival = 1 };
+// Same-instant events resolve in this order, then by sequence number: runs are reproducible.
+enum class EventKind : std::uint8_t { kIterationEnd = 0, kKvReady = 1, kArrival = 2, kFollowUp = 3 };
 
-// Ordered by (time, kind, sequence number): ties resolve the same way every run.
 struct Event {
   SimTime time;
   EventKind kind;
   std::uint64_t seq;
-  std::int32_t target;  // instance index for iteration ends
+  std::int32_t target;  // instance (iteration end), request (KV ready), follow-up slot
   bool operator>(const Event& o) const {
     if (time != o.time) return time > o.time;
     if (kind != o.kind) return kind > o.kind;
@@ -25,148 +26,243 @@ struct Event {
   }
 };
 
-class Router {
+ServeConfig WithSinglePool(const InstanceCostModel& cost, ServeConfig config) {
+  PoolConfig pool;
+  pool.cost = &cost;
+  pool.scheduler = config.scheduler;
+  pool.instances = config.replicas;
+  pool.router = config.router;
+  config.pools = {pool};
+  config.deployments = {DeploymentConfig{}};
+  return config;
+}
+
+class Run {
  public:
-  Router(RouterPolicy policy, std::vector<Instance>* instances)
-      : policy_(policy), instances_(instances) {}
-  int Pick() {
-    const int n = static_cast<int>(instances_->size());
-    if (policy_ == RouterPolicy::kRoundRobin) return next_++ % n;
-    int best = 0;
-    for (int i = 1; i < n; ++i) {
-      if ((*instances_)[i].Outstanding() < (*instances_)[best].Outstanding()) best = i;
-    }
-    return best;
-  }
+  explicit Run(const ServeConfig& config) : config_(config), source_(config.workload, config.seed) {}
+
+  Result<ServeResult> Execute();
 
  private:
-  RouterPolicy policy_;
-  std::vector<Instance>* instances_;
-  std::uint64_t next_ = 0;
+  void Push(SimTime t, EventKind kind, std::int32_t target) { events_.push({t, kind, seq_++, target}); }
+  int DeploymentOf(const Draw& d) const;
+  std::string CheckFits(const Request& r) const;
+  void Admit(const Draw& d, SimTime now);
+  void OnIterationEnd(int instance, SimTime now);
+  void OnKvReady(RequestId id, SimTime now);
+  void Finished(RequestId id, SimTime now);
+  void StartIdleInstances(SimTime now);
+
+  const ServeConfig& config_;
+  WorkloadSource source_;
+  ServeResult result_;
+  std::vector<Instance> instances_;
+  std::vector<Router> routers_;  // one per pool
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::uint64_t seq_ = 0;
+  std::vector<Draw> follow_ups_;  // closed-loop and session requests waiting to arrive
+  std::vector<int> dirty_;
+  IterationOutcome outcome_;
+  std::unique_ptr<MetricsCollector> metrics_;
+  std::string error_;
 };
+
+int Run::DeploymentOf(const Draw& d) const {
+  const auto& deps = config_.deployments;
+  if (deps.size() <= 1) return 0;
+  if (config_.model_routing == ModelRouting::kByClass && !config_.workload.classes.empty()) {
+    const int dep = config_.workload.classes[d.cls].deployment;
+    if (dep >= 0) return dep;
+  }
+  for (std::size_t i = 0; i < deps.size(); ++i) {
+    if (d.difficulty < deps[i].difficulty_max) return static_cast<int>(i);
+  }
+  return static_cast<int>(deps.size()) - 1;
+}
+
+std::string Run::CheckFits(const Request& r) const {
+  const DeploymentConfig& dep = config_.deployments[r.deployment];
+  const std::int64_t total = static_cast<std::int64_t>(r.input_tokens) + r.output_tokens;
+  auto check = [&](int pool, std::int64_t tokens) -> std::string {
+    const std::int64_t capacity = instances_[routers_[pool].first()].CapacityTokens();
+    if (tokens <= capacity) return "";
+    return fmt::format(
+        "request {} needs {} KV tokens ({} input + {} output) but the KV cache of one instance of pool '{}' holds "
+        "{} tokens; shorten workload.input_tokens/output_tokens (set max:) or give each instance "
+        "more memory (tp, pp, precision.kv_cache)",
+        r.id, tokens, r.input_tokens, r.output_tokens, config_.pools[pool].name, capacity);
+  };
+  if (dep.decode_pool < 0) return check(dep.pool, total);
+  if (auto e = check(dep.pool, r.input_tokens); !e.empty()) return e;
+  return check(dep.decode_pool, total);
+}
+
+void Run::Admit(const Draw& d, SimTime now) {
+  std::vector<Request>& requests = result_.requests;
+  Request r;
+  r.id = static_cast<RequestId>(requests.size());
+  r.arrival = now;
+  r.input_tokens = d.input_tokens;
+  r.output_tokens = d.output_tokens;
+  r.cls = d.cls;
+  r.priority = d.priority;
+  r.session = d.session;
+  r.turn = d.turn;
+  r.prefix_hashes_begin = d.hash_begin;
+  r.prefix_blocks = d.hash_count;
+  r.deployment = DeploymentOf(d);
+  if (std::string e = CheckFits(r); !e.empty()) {
+    error_ = e;
+    return;
+  }
+  requests.push_back(r);
+  metrics_->OnArrival(requests.back());
+  const int pool = config_.deployments[r.deployment].pool;
+  const int target = routers_[pool].Pick(requests.back(), instances_);
+  instances_[target].Enqueue(r.id);
+  dirty_.push_back(target);
+}
+
+void Run::Finished(RequestId id, SimTime now) {
+  metrics_->OnFinish(result_.requests[id]);
+  Draw next;
+  if (source_.OnFinish(result_.requests[id], now, next)) {
+    follow_ups_.push_back(next);
+    Push(next.arrival, EventKind::kFollowUp, static_cast<std::int32_t>(follow_ups_.size() - 1));
+  }
+}
+
+void Run::OnIterationEnd(int index, SimTime now) {
+  Instance& inst = instances_[index];
+  outcome_.Clear();
+  inst.FinishIteration(outcome_);
+  metrics_->OnIteration(inst.last_iteration());
+  for (RequestId id : outcome_.first_tokens) metrics_->OnFirstToken(result_.requests[id]);
+  for (RequestId id : outcome_.finished) Finished(id, now);
+  for (RequestId id : outcome_.handoffs) {
+    const Request& r = result_.requests[id];
+    const DeploymentConfig& dep = config_.deployments[r.deployment];
+    const double bytes = dep.kv_bytes_per_token * r.input_tokens;
+    const double seconds = dep.kv_transfer_latency_s +
+                           (dep.kv_transfer_bandwidth > 0 ? bytes / dep.kv_transfer_bandwidth : 0);
+    Push(now + static_cast<SimTime>(std::llround(seconds * 1e9)), EventKind::kKvReady, id);
+  }
+  dirty_.push_back(index);
+}
+
+// The KV reached the decode pool: the client sees the first token now.
+void Run::OnKvReady(RequestId id, SimTime now) {
+  Request& r = result_.requests[id];
+  r.kv_ready = now;
+  r.first_token = now;
+  metrics_->OnFirstToken(r);
+  metrics_->OnKvTransfer(r);
+  const int pool = config_.deployments[r.deployment].decode_pool;
+  const int target = routers_[pool].Pick(r, instances_);
+  instances_[target].EnqueuePrefilled(id);
+  dirty_.push_back(target);
+}
+
+void Run::StartIdleInstances(SimTime now) {
+  std::sort(dirty_.begin(), dirty_.end());
+  dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
+  for (int i : dirty_) {
+    Instance& inst = instances_[i];
+    if (!inst.Busy()) {
+      const SimTime end = inst.StartIteration(now);
+      if (end >= 0) Push(end, EventKind::kIterationEnd, i);
+    }
+    routers_[result_.instance_pool[i]].Update(inst);
+  }
+  dirty_.clear();
+}
+
+Result<ServeResult> Run::Execute() {
+  const auto wall_start = std::chrono::steady_clock::now();
+  result_.requests.reserve(static_cast<std::size_t>(std::min<std::int64_t>(source_.total(), 50'000'000)));
+  std::size_t total_instances = 0;
+  for (const PoolConfig& p : config_.pools) total_instances += p.instances;
+  instances_.reserve(total_instances);
+  for (std::size_t p = 0; p < config_.pools.size(); ++p) {
+    const PoolConfig& pool = config_.pools[p];
+    const int first = static_cast<int>(instances_.size());
+    for (int i = 0; i < pool.instances; ++i) {
+      instances_.emplace_back(static_cast<int>(instances_.size()), pool.cost, pool.scheduler,
+                              &result_.requests, pool.role);
+      result_.instance_pool.push_back(static_cast<int>(p));
+    }
+    routers_.emplace_back(pool.router, first, pool.instances);
+    result_.pool_names.push_back(pool.name);
+  }
+  metrics_ = std::make_unique<MetricsCollector>(config_, &result_);
+
+  for (const Draw& d : source_.Initial()) {
+    follow_ups_.push_back(d);
+    Push(d.arrival, EventKind::kFollowUp, static_cast<std::int32_t>(follow_ups_.size() - 1));
+  }
+  Draw lookahead{};
+  if (!source_.OpenExhausted()) {
+    lookahead = source_.NextOpen();
+    Push(lookahead.arrival, EventKind::kArrival, -1);
+  }
+  while (!events_.empty()) {
+    const Event ev = events_.top();
+    events_.pop();
+    metrics_->AdvanceTo(ev.time);
+    const SimTime now = ev.time;
+    switch (ev.kind) {
+      case EventKind::kArrival:
+        Admit(lookahead, now);
+        if (!source_.OpenExhausted()) {
+          lookahead = source_.NextOpen();
+          Push(lookahead.arrival, EventKind::kArrival, -1);
+        }
+        break;
+      case EventKind::kFollowUp:
+        Admit(follow_ups_[ev.target], now);
+        break;
+      case EventKind::kIterationEnd:
+        OnIterationEnd(ev.target, now);
+        break;
+      case EventKind::kKvReady:
+        OnKvReady(ev.target, now);
+        break;
+    }
+    if (!error_.empty()) return Error{error_};
+    metrics_->CountEvent();
+    // Start iterations only once every event at this instant is in, so requests that arrive
+    // together are batched together.
+    if (!events_.empty() && events_.top().time == now) continue;
+    StartIdleInstances(now);
+  }
+  for (const Instance& inst : instances_) {
+    metrics_->AddPreemptions(inst.preemptions());
+    if (inst.used_blocks() != 0 || inst.Outstanding() != 0) {
+      return Error{fmt::format("internal error: instance {} ended with {} KV blocks and {} "
+                               "requests outstanding", inst.index(), inst.used_blocks(), inst.Outstanding())};
+    }
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  metrics_->Finish(wall);
+  return std::move(result_);
+}
 
 }  // namespace
 
 Simulation::Simulation(const InstanceCostModel& cost, ServeConfig config)
-    : cost_(cost), config_(std::move(config)) {}
+    : config_(WithSinglePool(cost, std::move(config))) {}
+
+Simulation::Simulation(ServeConfig config) : config_(std::move(config)) {
+  if (config_.deployments.empty()) config_.deployments = {DeploymentConfig{}};
+}
 
 Result<ServeResult> Simulation::Run() {
-  const auto wall_start = std::chrono::steady_clock::now();
-  ServeResult result;
-  std::vector<Request>& requests = result.requests;
-  WorkloadSource source(config_.workload, config_.seed);
-  requests.reserve(static_cast<std::size_t>(std::min<std::int64_t>(source.total(), 50'000'000)));
-
-  std::vector<Instance> instances;
-  instances.reserve(config_.replicas);
-  for (int i = 0; i < config_.replicas; ++i) {
-    instances.emplace_back(i, &cost_, config_.scheduler, &requests);
+  if (config_.pools.empty()) return Error{"no serving pools configured"};
+  for (const PoolConfig& p : config_.pools) {
+    if (p.cost == nullptr || p.instances < 1) return Error{"pool '" + p.name + "' has no instances"};
   }
-  Router router(config_.router, &instances);
-  MetricsCollector metrics(cost_, config_, &result);
-
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
-  std::uint64_t seq = 0;
-  std::int64_t pending_closed = 0;  // closed loop: arrivals owed at the current time
-  const bool closed = config_.workload.kind == WorkloadSpec::Kind::kClosed;
-  auto schedule_arrival = [&](SimTime at) {
-    events.push({at, EventKind::kArrival, seq++, -1});
-  };
-  if (closed) {
-    const std::int64_t first = std::min<std::int64_t>(config_.workload.concurrency, source.total());
-    for (std::int64_t i = 0; i < first; ++i) schedule_arrival(0);
-    pending_closed = first;
-  }
-  // The open-loop source is read one request ahead: `lookahead` is the next arrival.
-  WorkloadSource::Draw lookahead{};
-  bool has_lookahead = false;
-  if (!closed && !source.Exhausted()) {
-    lookahead = source.Next();
-    has_lookahead = true;
-    schedule_arrival(lookahead.arrival);
-  }
-
-  std::vector<int> dirty;
-  std::vector<RequestId> first_tokens, finished;
-  SimTime now = 0;
-  const std::int64_t capacity = instances.front().CapacityTokens();
-
-  while (!events.empty()) {
-    const Event ev = events.top();
-    events.pop();
-    metrics.AdvanceTo(ev.time);
-    now = ev.time;
-    if (ev.kind == EventKind::kArrival) {
-      WorkloadSource::Draw d;
-      if (has_lookahead) {
-        d = lookahead;
-        has_lookahead = false;
-      } else {
-        d = source.Next();
-      }
-      d.arrival = now;
-      const auto id = static_cast<RequestId>(requests.size());
-      if (static_cast<std::int64_t>(d.input_tokens) + d.output_tokens > capacity) {
-        return Error{fmt::format(
-            "request {} needs {} KV tokens ({} input + {} output) but one instance's KV cache "
-            "holds {} tokens; shorten workload.input_tokens/output_tokens (set max:) or give "
-            "each instance more memory (tp, pp, precision.kv_cache)",
-            id, d.input_tokens + d.output_tokens, d.input_tokens, d.output_tokens, capacity)};
-      }
-      Request r;
-      r.id = id;
-      r.arrival = now;
-      r.input_tokens = d.input_tokens;
-      r.output_tokens = d.output_tokens;
-      requests.push_back(r);
-      metrics.OnArrival(requests.back());
-      const int target = router.Pick();
-      instances[target].Enqueue(id);
-      dirty.push_back(target);
-      if (!closed && !source.Exhausted()) {
-        lookahead = source.Next();
-        has_lookahead = true;
-        schedule_arrival(lookahead.arrival);
-      }
-      if (closed) --pending_closed;
-    } else {
-      Instance& inst = instances[ev.target];
-      first_tokens.clear();
-      finished.clear();
-      inst.FinishIteration(first_tokens, finished);
-      metrics.OnIteration(inst.last_iteration());
-      for (RequestId id : first_tokens) metrics.OnFirstToken(requests[id]);
-      for (RequestId id : finished) {
-        metrics.OnFinish(requests[id]);
-        if (closed && source.issued() + pending_closed < source.total()) {
-          schedule_arrival(now);
-          ++pending_closed;
-        }
-      }
-      dirty.push_back(ev.target);
-    }
-    metrics.CountEvent();
-    // Start iterations only once every event at this instant is in, so requests that arrive
-    // together are batched together.
-    if (!events.empty() && events.top().time == now) continue;
-    std::sort(dirty.begin(), dirty.end());
-    dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
-    for (int i : dirty) {
-      Instance& inst = instances[i];
-      if (inst.Busy()) continue;
-      const SimTime end = inst.StartIteration(now);
-      if (end >= 0) {
-        metrics.OnIterationStart(i, now);
-        events.push({end, EventKind::kIterationEnd, seq++, i});
-      }
-    }
-    dirty.clear();
-  }
-  for (const Instance& inst : instances) metrics.AddPreemptions(inst.preemptions());
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  metrics.Finish(wall);
-  return result;
+  class Run run(config_);
+  return run.Execute();
 }
 
 }  // namespace tokenfab

@@ -1,11 +1,14 @@
-// Trace files: CSV (Azure LLM inference trace, BurstGPT-like, or plain) and JSONL (Mooncake).
+// Trace files: CSV (Azure LLM inference trace, BurstGPT, or plain) and JSONL (Mooncake).
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string_view>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tokenfab/core/names.h"
@@ -13,6 +16,11 @@
 
 namespace tokenfab {
 namespace {
+
+// Arrivals become integer nanoseconds; a longer span would be a unit mistake anyway.
+constexpr double kMaxSpanSeconds = 1e8;
+// Mooncake's hash_ids each cover 512 prompt tokens (FAST25-release/README.md of the trace).
+constexpr int kMooncakeBlockTokens = 512;
 
 std::vector<std::string_view> SplitCsvLine(std::string_view line) {
   std::vector<std::string_view> fields;
@@ -54,12 +62,15 @@ bool ParseTimestamp(std::string_view s, double& seconds) {
     seconds = value;
     return true;
   }
-  int y, mo, d, h, mi;
+  int y, mo, d, h, mi, used = 0;
   double sec;
   std::string text(s);
-  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) != 6) return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 ||
-      sec >= 61 || y < 1970 || y > 9999) {
+  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
+      used != static_cast<int>(text.size())) {
+    return false;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      !(sec >= 0 && sec < 61) || y < 1970 || y > 9999) {
     return false;
   }
   // Days from civil (Howard Hinnant's algorithm), exact for the Gregorian calendar.
@@ -85,6 +96,8 @@ std::vector<TraceRecord> ParseCsv(const std::string& text, const std::string& or
   std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line)) throw InputError(origin + ": empty trace file");
+  if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 byte order mark
+  if (!line.empty() && line.back() == '\r') line.pop_back();
   const auto header = SplitCsvLine(line);
   const int t = FindColumn(header, {"timestamp", "time", "arrival", "arrival_s"});
   const int i = FindColumn(header, {"contexttokens", "input_tokens", "request tokens", "input_length", "input"});
@@ -92,14 +105,16 @@ std::vector<TraceRecord> ParseCsv(const std::string& text, const std::string& or
   if (t < 0 || i < 0 || o < 0) {
     throw InputError(origin + ":1: trace header '" + line +
                      "' lacks a timestamp, input-token or output-token column; expected e.g. "
-                     "TIMESTAMP,ContextTokens,GeneratedTokens (Azure) or "
-                     "timestamp,input_tokens,output_tokens");
+                     "TIMESTAMP,ContextTokens,GeneratedTokens (Azure), "
+                     "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type "
+                     "(BurstGPT) or timestamp,input_tokens,output_tokens");
   }
   std::vector<TraceRecord> records;
   int line_no = 1;
   while (std::getline(in, line)) {
     ++line_no;
-    if (line.empty() || line == "\r") continue;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
     const auto f = SplitCsvLine(line);
     TraceRecord r;
     const int need = std::max({t, i, o});
@@ -113,7 +128,22 @@ std::vector<TraceRecord> ParseCsv(const std::string& text, const std::string& or
   return records;
 }
 
-std::vector<TraceRecord> ParseJsonl(const std::string& text, const std::string& origin) {
+// Appends a row's hash_ids to `hashes`; false if they are not a list of non-negative integers.
+bool ReadHashes(const nlohmann::json& j, TraceRecord& r, std::vector<std::uint64_t>& hashes) {
+  auto it = j.find("hash_ids");
+  if (it == j.end()) return true;
+  if (!it->is_array() || hashes.size() + it->size() > 0x7fffffffu) return false;
+  r.hash_begin = static_cast<std::int32_t>(hashes.size());
+  for (const nlohmann::json& h : *it) {
+    if (!h.is_number_unsigned()) return false;
+    hashes.push_back(h.get<std::uint64_t>());
+  }
+  r.hash_count = static_cast<std::int32_t>(it->size());
+  return true;
+}
+
+std::vector<TraceRecord> ParseJsonl(const std::string& text, const std::string& origin,
+                                    std::vector<std::uint64_t>& hashes) {
   std::istringstream in(text);
   std::string line;
   std::vector<TraceRecord> records;
@@ -124,26 +154,35 @@ std::vector<TraceRecord> ParseJsonl(const std::string& text, const std::string& 
     const std::string where = origin + ":" + std::to_string(line_no);
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw InputError(where + ": not a JSON object");
+    const char* found = nullptr;  // the key `number` read last
     auto number = [&](std::initializer_list<const char*> keys, double& out) {
       for (const char* k : keys) {
         auto it = j.find(k);
         if (it != j.end() && it->is_number()) {
           out = it->get<double>();
+          found = k;
           return std::isfinite(out) && out >= 0;
         }
       }
       return false;
     };
     double ts, in_len, out_len;
-    if (!number({"timestamp", "arrival_s"}, ts) || !number({"input_length", "input_tokens"}, in_len) ||
+    const bool has_ts = number({"timestamp", "arrival_s"}, ts);
+    const bool in_ms = has_ts && std::string_view(found) == "timestamp";
+    if (!has_ts || !number({"input_length", "input_tokens"}, in_len) ||
         !number({"output_length", "output_tokens"}, out_len) || in_len > 1e7 || out_len > 1e7) {
       throw InputError(where + ": expected non-negative numbers timestamp (ms), input_length and "
                        "output_length (Mooncake layout) or arrival_s, input_tokens, output_tokens");
     }
     TraceRecord r;
-    r.arrival_s = j.contains("timestamp") ? ts / 1000.0 : ts;
+    r.arrival_s = in_ms ? ts / 1000.0 : ts;
     r.input_tokens = static_cast<std::int32_t>(in_len);
     r.output_tokens = static_cast<std::int32_t>(out_len);
+    if (!ReadHashes(j, r, hashes)) {
+      throw InputError(where +
+                       ": hash_ids must be a list of non-negative integers "
+                       "(Mooncake prefix block hashes, one per 512 prompt tokens)");
+    }
     records.push_back(r);
   }
   return records;
@@ -151,25 +190,34 @@ std::vector<TraceRecord> ParseJsonl(const std::string& text, const std::string& 
 
 }  // namespace
 
-Result<std::vector<TraceRecord>> ParseTrace(const std::string& text, const std::string& origin) {
+Result<RequestTrace> ParseTrace(const std::string& text, const std::string& origin) {
   return CatchInputErrors([&] {
-    const bool jsonl = origin.size() >= 6 && origin.substr(origin.size() - 6) == ".jsonl";
-    std::vector<TraceRecord> records = jsonl ? ParseJsonl(text, origin) : ParseCsv(text, origin);
+    const std::size_t first = text.find_first_not_of(" \t\r\n");
+    const bool jsonl = origin.ends_with(".jsonl") || (first != std::string::npos && text[first] == '{');
+    RequestTrace trace;
+    std::vector<TraceRecord>& records = trace.records;
+    records = jsonl ? ParseJsonl(text, origin, trace.hashes) : ParseCsv(text, origin);
+    if (!trace.hashes.empty()) trace.block_tokens = kMooncakeBlockTokens;
     if (records.empty()) throw InputError(origin + ": the trace has no requests");
     std::stable_sort(records.begin(), records.end(),
                      [](const TraceRecord& a, const TraceRecord& b) { return a.arrival_s < b.arrival_s; });
     const double t0 = records.front().arrival_s;
+    if (records.back().arrival_s - t0 > kMaxSpanSeconds) {
+      throw InputError(fmt::format("{}: the trace spans {:g} s from its first to its last arrival; "
+                                   "at most {:g} s (about 3 years) can be replayed",
+                                   origin, records.back().arrival_s - t0, kMaxSpanSeconds));
+    }
     for (auto& r : records) {
       r.arrival_s -= t0;
       // A request always has at least one prompt token and produces at least one token.
       r.input_tokens = std::max(1, r.input_tokens);
       r.output_tokens = std::max(1, r.output_tokens);
     }
-    return records;
+    return trace;
   });
 }
 
-Result<std::vector<TraceRecord>> ReadTrace(const std::string& path) {
+Result<RequestTrace> ReadTrace(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{"cannot open trace file '" + path + "'"};
   std::ostringstream text;

@@ -1,28 +1,78 @@
 #include "tokenfab/study/simulate.h"
 
+#include <algorithm>
+#include <memory>
+
 #include "tokenfab/io/results.h"
 
 namespace tokenfab {
+namespace {
+
+// Bandwidth of one request's KV transfer from a prefill to a decode instance: NVLink when
+// both pools fit in one NVLink domain, else the network; each GPU of the smaller instance
+// sends its share in parallel.
+double DefaultTransferBandwidth(const DeploymentSpec& d) {
+  const int prefill = d.pools[0].parallelism.GpusPerInstance();
+  const int decode = d.pools[1].parallelism.GpusPerInstance();
+  const bool one_domain = d.num_gpus <= d.gpu.scale_up_domain;
+  const double link = one_domain ? d.gpu.scale_up_bandwidth : d.gpu.scale_out_bandwidth;
+  return link * std::min(prefill, decode);
+}
+
+double KvBytesPerToken(const DeploymentSpec& d) {
+  return d.model.num_layers * KvElementsPerTokenPerLayer(d.model) * BytesPerElement(d.precision.kv_cache);
+}
+
+}  // namespace
 
 Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved, const SimulateOptions& options) {
-  auto cost = InstanceCostModel::Build(resolved.model, resolved.gpu, resolved.scenario.parallelism,
-                                       resolved.precision, resolved.engine,
-                                       resolved.serve.scheduler.max_num_tokens, resolved.cost_options);
-  if (!cost) return Error{resolved.scenario.origin + ": " + cost.error().message};
-  ServeConfig serve = resolved.serve;
-  serve.keep_iterations = options.keep_iterations;
-  Simulation sim(*cost, serve);
-  auto result = sim.Run();
-  if (!result) return Error{resolved.scenario.origin + ": " + result.error().message};
   SimulateOutput out;
   out.resolved = resolved;
-  out.memory = cost->memory();
+  ServeConfig serve = resolved.serve;
+  serve.keep_iterations = options.keep_iterations;
+  serve.pools.clear();
+  serve.deployments.clear();
+  nlohmann::json memory = nlohmann::json::array();
+  for (const DeploymentSpec& d : resolved.deployments) {
+    DeploymentConfig dep;
+    dep.name = d.name;
+    dep.difficulty_max = d.difficulty_max;
+    for (std::size_t i = 0; i < d.pools.size(); ++i) {
+      const PoolSpec& p = d.pools[i];
+      auto cost = InstanceCostModel::Build(d.model, d.gpu, p.parallelism, d.precision, d.engine,
+                                           p.scheduler.max_num_tokens, d.cost_options);
+      if (!cost) return Error{resolved.scenario.origin + ": pool '" + p.name + "': " + cost.error().message};
+      out.cost_models.push_back(std::make_unique<InstanceCostModel>(std::move(cost).value()));
+      const MemoryPlan& m = out.cost_models.back()->memory();
+      memory.push_back({{"pool", p.name},
+                        {"weights_gb_per_gpu", m.weight_bytes / 1e9},
+                        {"kv_gb_per_gpu", m.kv_bytes / 1e9},
+                        {"kv_capacity_tokens_per_instance", m.kv_capacity_tokens}});
+      PoolConfig pool;
+      pool.name = p.name;
+      pool.cost = out.cost_models.back().get();
+      pool.scheduler = p.scheduler;
+      pool.instances = p.instances;
+      pool.role = p.role;
+      pool.router = p.router;
+      (i == 0 ? dep.pool : dep.decode_pool) = static_cast<int>(serve.pools.size());
+      serve.pools.push_back(pool);
+    }
+    if (d.disaggregated) {
+      dep.kv_bytes_per_token = KvBytesPerToken(d);
+      dep.kv_transfer_bandwidth = d.kv_transfer_bandwidth > 0 ? d.kv_transfer_bandwidth
+                                                              : DefaultTransferBandwidth(d);
+      dep.kv_transfer_latency_s = d.kv_transfer_latency_s;
+    }
+    serve.deployments.push_back(dep);
+  }
+  Simulation sim(serve);
+  auto result = sim.Run();
+  if (!result) return Error{resolved.scenario.origin + ": " + result.error().message};
+  out.memory = out.cost_models.front()->memory();
   out.result = std::move(result).value();
   out.json = MetricsJson(out.result.metrics, resolved.config);
-  const MemoryPlan& m = out.memory;
-  out.json["memory"] = {{"weights_gb_per_gpu", m.weight_bytes / 1e9},
-                        {"kv_gb_per_gpu", m.kv_bytes / 1e9},
-                        {"kv_capacity_tokens_per_instance", m.kv_capacity_tokens}};
+  out.json["memory"] = memory.size() == 1 ? memory[0] : memory;
   return out;
 }
 

@@ -16,6 +16,27 @@
 
 namespace tokenfab {
 
+// serving.prefill.* / serving.decode.*: a pool's layout, each key defaulting to the top level.
+struct PoolOverrides {
+  std::optional<int> instances;
+  std::optional<int> tp;
+  std::optional<int> ep;
+  std::optional<bool> attention_dp;
+  std::optional<int> max_batch_size;
+};
+
+// classes.<name>: a request class.
+struct ClassScenario {
+  std::string name;
+  double share = 1;
+  int priority = 0;
+  std::optional<LengthDistribution> input;
+  std::optional<LengthDistribution> output;
+  double slo_ttft_ms = 0;
+  double slo_tpot_ms = 0;
+  std::string deployment;  // routing.policy by_class: the deployment serving this class
+};
+
 struct Scenario {
   std::string origin;    // file path, or "<built-in default>"
   std::string base_dir;  // relative paths (traces, config.json) resolve against it
@@ -43,6 +64,19 @@ struct Scenario {
   double slo_ttft_ms = 0;
   double slo_tpot_ms = 0;
   std::uint64_t seed = 1;
+
+  std::string serving_mode = "aggregated";
+  PoolOverrides prefill;
+  PoolOverrides decode;
+  std::string kv_transfer_bandwidth;  // quantity text, empty: derived from the links
+  std::string kv_transfer_latency;
+  std::vector<ClassScenario> classes;
+  // deployments: several models in one factory. Each is the base scenario with its own keys.
+  std::vector<Scenario> deployments;
+  std::string deployment_name;  // this deployment's name (default: its model id)
+  double difficulty_max = 1.0;
+  std::string model_routing = "by_difficulty";
+  double window_s = 0;
 };
 
 // The YAML of the built-in default scenario (examples/default.yaml holds the same text).
@@ -54,6 +88,32 @@ Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& 
                                const std::vector<std::string>& overrides = {});
 Result<Scenario> LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});
 
+// A pool of identical instances, resolved.
+struct PoolSpec {
+  std::string name;
+  Parallelism parallelism;
+  int instances = 1;
+  SchedulerConfig scheduler;
+  InstanceRole role = InstanceRole::kAggregated;
+  RouterPolicy router = RouterPolicy::kRoundRobin;
+};
+
+// One model deployment, resolved: its hardware, engine and pools.
+struct DeploymentSpec {
+  std::string name;
+  ModelSpec model;
+  GpuSpec gpu;
+  EngineProfile engine;
+  PrecisionConfig precision;
+  CostModelOptions cost_options;
+  std::vector<PoolSpec> pools;  // one (aggregated) or prefill then decode
+  bool disaggregated = false;
+  double kv_transfer_bandwidth = 0;  // bytes/s; 0: derived from the links when building
+  double kv_transfer_latency_s = 0;
+  double difficulty_max = 1.0;
+  int num_gpus = 0;
+};
+
 // Everything the simulator needs, resolved and checked.
 struct ResolvedScenario {
   Scenario scenario;
@@ -64,6 +124,7 @@ struct ResolvedScenario {
   ServeConfig serve;
   CostModelOptions cost_options;
   int num_gpus = 0;
+  std::vector<DeploymentSpec> deployments;  // the first one is the fields above
   nlohmann::json config;  // every key with its resolved value (the `config` of the results)
 };
 

@@ -13,6 +13,7 @@ enum class SettingType {
   kNumber,
   kBool,
   kLength,  // a token count: a number or {dist: fixed|uniform|lognormal, mean:, cv:, min:, max:}
+  kStructure,  // a mapping or list with its own documented shape (classes, deployments, ...)
 };
 
 struct SettingInfo {

@@ -11,6 +11,7 @@
 #include "tokenfab/core/status.h"
 #include "tokenfab/perf/batch.h"
 #include "tokenfab/perf/deployment.h"
+#include "tokenfab/perf/speculative.h"
 
 namespace tokenfab {
 
@@ -33,6 +34,7 @@ struct IterationCost {
   double attention_s = 0;
   double communication_s = 0;
   double overhead_s = 0;
+  double draft_s = 0;  // speculative decoding: drafting the decode sequences' tokens
   double joules = 0;
 };
 
@@ -54,6 +56,10 @@ class InstanceCostModel {
                                          const CostModelOptions& options = {});
 
   IterationCost Cost(const BatchShape& batch) const;
+  // Speculative decoding: batches whose decode sequences verify tokens_per_decode = k + 1
+  // tokens also pay for drafting k tokens each (IterationCost::draft_s).
+  void set_speculative(const SpeculativeConfig& s) { speculative_ = s; }
+  const SpeculativeConfig& speculative() const { return speculative_; }
   // Joules the instance draws while idle for `seconds`.
   double IdleJoules(double seconds) const;
 
@@ -72,6 +78,8 @@ class InstanceCostModel {
   InstanceCostModel() = default;
   double LayerStackSeconds(const BatchShape& batch, IterationCost& cost) const;
   double CommunicationSeconds(const BatchShape& batch) const;
+  double HeadSeconds(double sampled_tokens) const;
+  double DraftSeconds(const BatchShape& batch) const;
   double AllReduceSeconds(double bytes, int ranks) const;
   double AllToAllSeconds(double bytes_per_rank, int ranks) const;
   double Roofline(double flops, double bytes, double efficiency) const;
@@ -90,6 +98,7 @@ class InstanceCostModel {
   double gemm_peak_ = 0;     // FLOP/s of one GPU at the GEMM format
   double attention_peak_ = 0;
   double link_bandwidth_ = 0;  // per direction, for collectives inside the instance
+  SpeculativeConfig speculative_;
 };
 
 }  // namespace tokenfab

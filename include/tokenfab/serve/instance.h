@@ -1,23 +1,51 @@
 // One serving instance: continuous batching with a token budget per iteration (decode first,
-// then chunked prefill), paged KV blocks and preemption by recompute, FCFS admission.
+// then chunked prefill), paged KV blocks, preemption by recompute, admission by priority then
+// FCFS, an optional prefix cache and speculative decoding.
 //
 // Invariant: the running decode sequences are kept in aggregate (count, sum of context,
-// blocks that need a new page at each step modulo the block size, a heap of finish steps),
-// so scheduling an iteration costs O(prefill chunks + finishing requests), not O(batch).
+// sequences grouped by KV offset modulo the block size, a heap of finish steps), so
+// scheduling an iteration costs O(prefill chunks + finishing requests + priority levels), not
+// O(batch). Every decode step advances every sequence by the same m_s tokens: 1 without
+// speculation, else m_s = C(s + 1) - C(s) with C(s) = floor(E s), E the expected tokens per
+// step (ExpectedTokensPerStep), so a sequence that joined at step J with KV length K has
+// K + C(s) - C(J) tokens of KV before step s.
+//
+// KV blocks: used_blocks_ are the blocks requests hold privately; the prefix cache's pinned
+// entries are shared by the requests using them; its evictable entries are free for
+// admission and evicted (LRU) when an allocation needs them. private + pinned + evictable
+// never exceeds total_blocks_.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <queue>
 #include <utility>
 #include <vector>
 
 #include "tokenfab/perf/batch.h"
 #include "tokenfab/perf/instance_cost_model.h"
+#include "tokenfab/serve/prefix_cache.h"
 #include "tokenfab/serve/request.h"
 #include "tokenfab/serve/scheduler_config.h"
 
 namespace tokenfab {
+
+// Aggregated instances do both phases; in a disaggregated deployment prefill instances hand a
+// request off after its first token and decode instances receive it with its KV computed.
+enum class InstanceRole { kAggregated, kPrefill, kDecode };
+
+// Requests whose state changed at the end of an iteration.
+struct IterationOutcome {
+  std::vector<RequestId> first_tokens;
+  std::vector<RequestId> finished;
+  std::vector<RequestId> handoffs;  // prefill role: prefill done, KV to transfer
+  void Clear() {
+    first_tokens.clear();
+    finished.clear();
+    handoffs.clear();
+  }
+};
 
 // What an iteration did, reported to observers when it ends.
 struct IterationRecord {
@@ -25,33 +53,60 @@ struct IterationRecord {
   SimTime start = 0;
   SimTime end = 0;
   BatchShape batch;
-  std::int64_t kv_blocks_used = 0;
+  std::int64_t kv_blocks_used = 0;    // held by running requests (private + pinned cache)
+  std::int64_t kv_blocks_cached = 0;  // evictable prefix-cache entries
   std::int64_t kv_blocks_total = 0;
+  // Tokens sampled: one per completed prefill plus the tokens decode sequences gained (with
+  // speculation, accepted drafts and the verifier's token). Set when the iteration ends.
+  std::int64_t output_tokens = 0;
   double joules = 0;
 };
 
 class Instance {
  public:
   Instance(int index, const InstanceCostModel* cost, const SchedulerConfig& config,
-           std::vector<Request>* requests);
+           std::vector<Request>* requests, InstanceRole role = InstanceRole::kAggregated);
 
   void Enqueue(RequestId id);
+  // Decode role: a request whose prompt KV arrived from a prefill instance.
+  void EnqueuePrefilled(RequestId id);
+  InstanceRole role() const { return role_; }
+  int index() const { return index_; }
   bool Busy() const { return busy_; }
   bool HasWork() const;
   int Outstanding() const { return outstanding_; }
   std::int64_t total_blocks() const { return total_blocks_; }
-  std::int64_t used_blocks() const { return used_blocks_; }
+  // Blocks held by requests: private ones plus pinned prefix-cache entries. Evictable cache
+  // entries are not counted (see cached_blocks()).
+  std::int64_t used_blocks() const { return used_blocks_ + cache_.pinned_blocks(); }
+  std::int64_t cached_blocks() const { return cache_.evictable_blocks(); }
   std::int64_t preemptions() const { return preemptions_; }
+  // Prefix cache statistics over requests at their first admission here: prompt tokens, and
+  // those served from the cache (hit rate = prefix_hit_tokens / prompt_tokens).
+  std::int64_t prompt_tokens() const { return prompt_tokens_; }
+  std::int64_t prefix_hit_tokens() const { return prefix_hit_tokens_; }
+  std::int64_t prefix_evictions() const { return cache_.evictions(); }
+  // Leading prefix-cache entries this instance holds for r's prompt (0 without caching).
+  // O(entries matched): for prefix-aware routing.
+  int CachedPrefixEntries(const Request& r) const;
+  const PrefixCache& prefix_cache() const { return cache_; }
+  // The running iteration's prefill chunks: (request, tokens).
+  const std::vector<std::pair<RequestId, std::int32_t>>& prefill_chunks() const { return chunks_; }
   // Largest request (prompt + output tokens) the KV pool can ever hold.
   std::int64_t CapacityTokens() const { return total_blocks_ * config_.kv_block_size; }
 
   // Plans the next iteration at `now`; returns its end time, or -1 when there is nothing to run.
   SimTime StartIteration(SimTime now);
-  // Applies the running iteration's effects at its end time. Requests that produced their
-  // first token or finished are appended to the given lists.
-  void FinishIteration(std::vector<RequestId>& first_tokens, std::vector<RequestId>& finished);
+  // Applies the running iteration's effects at its end time.
+  void FinishIteration(IterationOutcome& outcome);
 
   const IterationRecord& last_iteration() const { return record_; }
+
+  // Calls visit(id, generated) for each running decode request, by priority (highest first)
+  // then oldest admission first, with
+  // the output tokens it has produced so far. O(batch): for the real-time emulator, which must
+  // name the requests that got a token; the simulation loop never calls it.
+  void VisitDecoding(const std::function<void(RequestId, std::int32_t)>& visit) const;
 
  private:
   struct FinishEntry {
@@ -63,37 +118,89 @@ class Instance {
     }
   };
 
+  // Requests of one priority: waiting for admission, waiting with their KV (decode role), and
+  // running decode sequences in admission order (preemption victims come from the newest).
+  struct Level {
+    std::int16_t priority = 0;
+    std::deque<RequestId> waiting;
+    std::deque<RequestId> prefilled;
+    std::int64_t prefilling = 0;  // requests of this level in prefilling_
+    RequestId newest = kNoRequest;
+    RequestId oldest = kNoRequest;
+    bool Running() const { return prefilling > 0 || newest != kNoRequest; }
+  };
+
+  // KV blocks and the prefix cache (instance_kv.cpp).
   std::int64_t BlocksFor(std::int64_t tokens) const;
-  std::int64_t DecodeKv(const Request& r) const;  // KV length before the current step
-  void JoinDecode(RequestId id);
-  void LeaveDecode(RequestId id, std::int64_t kv_tokens);
+  std::int64_t FreeBlocks() const { return total_blocks_ - used_blocks_ - cache_.pinned_blocks(); }
+  void Allocate(std::int64_t blocks);  // REQUIRES: blocks <= FreeBlocks()
+  std::int64_t CachedTokens(const Request& r) const { return caching_ ? r.cached_tokens : 0; }
+  // Private blocks of a request holding kv_tokens of KV (its cached prefix is shared).
+  std::int64_t PrivateBlocks(const Request& r, std::int64_t kv_tokens) const {
+    return BlocksFor(kv_tokens) - BlocksFor(CachedTokens(r));
+  }
+  void ReleaseKv(Request& r, std::int64_t kv_tokens, std::int64_t private_blocks);
+  void AttachCachedPrefix(Request& r);
+  void DetachCachedPrefix(Request& r);
+
+  // Priority levels, admission order and preemption (instance_queues.cpp).
+  Level& LevelOf(std::int16_t priority);
+  Level* TopWaiting();
+  Level* TopPrefilled();
+  Level* LowestRunning();
+  bool CanAdmit(const Request& r) const;
+  void PreemptForWaiting();
   void Preempt(RequestId id);
   bool PreemptOne();
+  bool PreemptFrom(Level& level);
+
+  // Decode aggregate (instance_decode.cpp).
+  std::int64_t Emitted(std::int64_t step) const { return (step_rate_ * step) >> kRateShift; }
+  std::int64_t DecodeKv(const Request& r) const;  // KV length before the current step
+  std::int64_t Group(const Request& r) const;
+  std::int64_t DecodeBlocksNeeded() const;
+  void JoinDecode(RequestId id);
+  void LeaveDecode(RequestId id, std::int64_t kv_tokens);
   void ScheduleDecode(BatchShape& batch);
+  std::int64_t FinishDecodeStep(SimTime now, IterationOutcome& outcome);
+
+  // Prefill (instance.cpp).
   void SchedulePrefill(BatchShape& batch);
   bool TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch);
+  void AdmitPrefilled();
+  void CompletePrefill(RequestId id, SimTime now, IterationOutcome& outcome);
+
+  static constexpr int kRateShift = 20;  // step_rate_ is fixed point with 20 fraction bits
 
   int index_;
   const InstanceCostModel* cost_;
   SchedulerConfig config_;
   std::vector<Request>* requests_;
 
-  std::deque<RequestId> waiting_;
-  std::deque<RequestId> prefilling_;
+  InstanceRole role_;
+  std::vector<Level> levels_;  // by priority, highest first; few levels
+  std::int64_t waiting_count_ = 0;
+  std::int64_t prefilled_count_ = 0;  // decode role: KV arrived, waiting for a slot and blocks
+  std::deque<RequestId> prefilling_;  // admitted, prompt not complete; in admission order
   std::vector<std::pair<RequestId, std::int32_t>> chunks_;  // this iteration's prefill chunks
 
   // Decode aggregate.
-  std::int64_t step_ = 0;          // index of the next decode step
-  std::int64_t decoding_ = 0;      // running decode sequences
-  std::int64_t kv_offset_sum_ = 0; // sum of (join_kv - join_step) over decode sequences
-  std::vector<std::int64_t> phase_count_;  // decode sequences needing a new block when step % B == i
+  std::int64_t step_ = 0;           // index of the next decode step
+  std::int64_t step_rate_ = 0;      // E x 2^kRateShift: C(s) = Emitted(s)
+  std::int64_t decoding_ = 0;       // running decode sequences
+  std::int64_t kv_offset_sum_ = 0;  // sum of (join_kv - C(join_step)) over decode sequences
+  // Decode sequences by group (join_kv - C(join_step)) mod B: the group's KV length before
+  // step s is congruent to group + C(s), which says whether the step needs a new block.
+  std::vector<std::int64_t> phase_count_;
   std::priority_queue<FinishEntry, std::vector<FinishEntry>, std::greater<>> finish_heap_;
-  RequestId newest_ = kNoRequest;  // tail of the admission-ordered decode list
-  RequestId oldest_ = kNoRequest;
   bool decode_step_running_ = false;
 
   std::int64_t total_blocks_ = 0;
-  std::int64_t used_blocks_ = 0;
+  std::int64_t used_blocks_ = 0;  // private blocks of running requests
+  PrefixCache cache_;
+  bool caching_ = false;  // prefix caching on (never on decode-role instances)
+  std::int64_t prompt_tokens_ = 0;
+  std::int64_t prefix_hit_tokens_ = 0;
   int outstanding_ = 0;
   std::int64_t preemptions_ = 0;
   bool busy_ = false;

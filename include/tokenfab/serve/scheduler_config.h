@@ -1,6 +1,9 @@
 // Scheduling limits of one instance (engine.* scenario keys).
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 namespace tokenfab {
 
 // How KV blocks are committed when a request is admitted.
@@ -16,6 +19,24 @@ struct SchedulerConfig {
   int kv_block_size = 16;    // tokens per KV block
   bool chunked_prefill = true;
   KvAdmission kv_admission = KvAdmission::kOnDemand;
+
+  // Priorities (Request::priority, higher first): a waiting request that cannot be admitted
+  // for lack of batch slots or KV blocks preempts running requests of lower priority
+  // (vLLM policy=priority). Only with on-demand KV admission.
+  bool priority_preemption = true;
+
+  // Prefix cache (KV block reuse across requests, LRU eviction): off by default. Requests'
+  // prefix hashes come in blocks of prefix_block_tokens tokens (the workload's
+  // PrefixBlockTokens(); 0: kDefaultPrefixBlockTokens), explicit hashes from `prefix_hashes`
+  // (the workload's hash pool, not owned; may be null without trace hashes).
+  bool prefix_caching = false;
+  int prefix_block_tokens = 0;
+  const std::vector<std::uint64_t>* prefix_hashes = nullptr;
+
+  // Speculative decoding: spec_tokens draft tokens per sequence per decode step, each accepted
+  // with probability spec_acceptance (chain). 0: off.
+  int spec_tokens = 0;
+  double spec_acceptance = 0;
 };
 
 }  // namespace tokenfab

@@ -1,6 +1,9 @@
 // The simulate job: a resolved scenario through the cost model and the serving twin.
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "tokenfab/io/scenario.h"
@@ -14,6 +17,7 @@ struct SimulateOptions {
 
 struct SimulateOutput {
   ResolvedScenario resolved;
+  std::vector<std::unique_ptr<InstanceCostModel>> cost_models;  // one per pool
   ServeResult result;
   MemoryPlan memory;
   nlohmann::json json;  // MetricsJson(...) plus "memory"

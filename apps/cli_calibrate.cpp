@@ -1,0 +1,90 @@
+// `tokenfab calibrate`: fits an engine profile's free constants to the `fit` rows of the
+// measured table and writes them, with the rows used and the fit, to data/calibration/.
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli_commands.h"
+#include "tokenfab/io/results.h"
+#include "tokenfab/study/calibrate.h"
+
+namespace tokenfab::cli {
+namespace {
+
+struct CalibrateArgs {
+  CalibrateOptions options;
+  std::string data;
+  std::string split_file;
+  std::string out;
+};
+
+std::string CommandLine(const CalibrateArgs& a) {
+  const CalibrateOptions& o = a.options;
+  std::string c = "tokenfab calibrate --profile " + o.profile;
+  auto add = [&](const char* flag, const std::string& v) {
+    if (!v.empty()) c += fmt::format(" {} {}", flag, v);
+  };
+  add("--data", a.data);
+  add("--split-file", a.split_file);
+  add("--gpu", o.gpu);
+  if (o.per_gpu) c += " --per-gpu";
+  for (const std::string& name : o.constants) add("--constant", name);
+  add("--class", o.metric_class);
+  add("--filter", o.filter);
+  add("--max-requests", std::to_string(o.max_requests));
+  if (o.max_rows > 0) add("--max-rows", std::to_string(o.max_rows));
+  add("--max-evaluations", std::to_string(o.max_evaluations));
+  return c;
+}
+
+std::string DefaultOut(const CalibrateOptions& o) {
+  const std::string name = o.gpu.empty() ? o.profile : o.profile + "-" + o.gpu;
+  return DisplayPath(Catalog::DefaultDataDir() + "/calibration/" + name + ".yaml");
+}
+
+void RunCalibrateCommand(const CalibrateArgs& a) {
+  auto catalog = Catalog::Load(Catalog::DefaultDataDir());
+  if (!catalog) return Fail(kExitInput, catalog.error().message);
+  const std::string data = a.data.empty() ? DefaultMeasuredPath() : a.data;
+  auto table = LoadMeasuredTable(data, a.split_file);
+  if (!table) return Fail(kExitInput, table.error().message);
+  auto result = Calibrate(*table, *catalog, a.options);
+  if (!result) return Fail(kExitInput, result.error().message);
+  const std::string out = a.out.empty() ? DefaultOut(a.options) : a.out;
+  if (auto w = WriteText(out, CalibrationYaml(*result, a.options, CommandLine(a))); !w) {
+    return Fail(kExitOutput, w.error().message);
+  }
+  std::fputs(CalibrationText(*result).c_str(), stdout);
+  std::printf("wrote %s (apply with --calibration %s)\n", out.c_str(), out.c_str());
+}
+
+}  // namespace
+
+void AddCalibrate(CLI::App& app) {
+  auto a = std::make_shared<CalibrateArgs>();
+  CalibrateOptions& o = a->options;
+  CLI::App* cmd = app.add_subcommand(
+      "calibrate", "fit an engine profile's free constants to the fit rows of the measured table");
+  cmd->add_option("--profile", o.profile, "engine profile to calibrate (default trtllm)");
+  cmd->add_option("--data", a->data, "measured table (CSV); default: data/validation/measured.csv");
+  cmd->add_option("--split-file", a->split_file, "fit/holdout split; default: split.csv beside the table");
+  cmd->add_option("--gpu", o.gpu, "fit only this GPU's rows (written under gpus:)");
+  cmd->add_flag("--per-gpu", o.per_gpu, "after the all-GPU fit, refit each GPU with enough rows");
+  cmd->add_option("--constant", o.constants,
+                  "constant to fit (repeatable; default all: iteration_overhead_s, gemm_efficiency, "
+                  "memory_efficiency, attention_efficiency, network_efficiency)");
+  cmd->add_option("--class", o.metric_class, "fit only rows of this metric class")
+      ->check(CLI::IsMember({"throughput", "ttft", "tpot", "other"}));
+  cmd->add_option("--filter", o.filter, "fit only rows whose id, model or gpu contains TEXT");
+  cmd->add_option("--max-requests", o.max_requests, "requests per simulation while fitting (default 200)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-rows", o.max_rows, "fit an evenly spaced subset of at most N rows (default all)");
+  cmd->add_option("--max-evaluations", o.max_evaluations, "objective evaluations per fit (default 200)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", o.threads, "worker threads (default: one per core)");
+  cmd->add_option("--out", a->out, "output YAML; default data/calibration/<profile>[-<gpu>].yaml");
+  cmd->callback([a] { RunCalibrateCommand(*a); });
+}
+
+}  // namespace tokenfab::cli

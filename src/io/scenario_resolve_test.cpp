@@ -1,0 +1,182 @@
+#include <gtest/gtest.h>
+
+#include "tokenfab/io/scenario.h"
+#include "tokenfab/study/simulate.h"
+
+namespace tokenfab {
+namespace {
+
+const std::string kSource = TOKENFAB_SOURCE_DIR;
+
+const Catalog& TestCatalog() {
+  static const Catalog catalog = [] {
+    auto c = Catalog::Load(kSource + "/data");
+    if (!c) ADD_FAILURE() << c.error().message;
+    return c ? *c : Catalog{};
+  }();
+  return catalog;
+}
+
+template <typename T>
+std::string ErrorOf(const Result<T>& r) {
+  return r.ok() ? std::string("<ok>") : r.error().message;
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Parses `yaml` as if it were the file <source dir>/s.yaml and resolves it.
+Result<ResolvedScenario> Resolve(const std::string& yaml,
+                                 const std::vector<std::string>& overrides = {}) {
+  auto s = ParseScenario(yaml, kSource + "/s.yaml", overrides);
+  if (!s) return s.error();
+  return ResolveScenario(*s, TestCatalog());
+}
+
+std::string ResolveError(const std::string& yaml, const std::vector<std::string>& o = {}) {
+  return ErrorOf(Resolve(yaml, o));
+}
+
+// The error of building the deployment (layout and memory checks happen in the cost model).
+std::string SimulateError(const std::string& yaml, const std::vector<std::string>& o = {}) {
+  auto r = Resolve(yaml, o);
+  if (!r) return r.error().message;
+  return ErrorOf(RunSimulate(*r));
+}
+
+TEST(ScenarioResolve, BuiltInDefaultResolves) {
+  auto s = ParseScenario(DefaultScenarioYaml(), "<built-in default>");
+  ASSERT_TRUE(s.ok()) << ErrorOf(s);
+  auto r = ResolveScenario(*s, TestCatalog());
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->num_gpus, 8);
+  EXPECT_EQ(r->serve.replicas, 1);
+  EXPECT_EQ(r->config["num_gpus"], 8);
+  EXPECT_EQ(r->config["model"], "llama-3.1-70b");
+  EXPECT_EQ(r->config["hardware"]["gpu"], "h100-sxm");
+}
+
+TEST(ScenarioResolve, ReplicasDerivedFromNumGpus) {
+  auto r = Resolve("hardware:\n  num_gpus: 16\nparallelism:\n  tp: 4\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->serve.replicas, 4);
+  EXPECT_EQ(r->num_gpus, 16);
+  EXPECT_EQ(r->config["parallelism"]["replicas"], 4);
+}
+
+TEST(ScenarioResolve, NumGpusDerivedFromReplicas) {
+  auto r = Resolve("parallelism:\n  tp: 2\n  pp: 2\n  replicas: 3\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->num_gpus, 12);
+  EXPECT_EQ(r->config["num_gpus"], 12);
+  auto one = Resolve("parallelism:\n  tp: 8\n");
+  ASSERT_TRUE(one.ok()) << ErrorOf(one);
+  EXPECT_EQ(one->serve.replicas, 1);
+  EXPECT_EQ(one->num_gpus, 8);
+}
+
+TEST(ScenarioResolve, ExpertParallelInstanceSpansMaxOfTpAndEp) {
+  auto r = Resolve("model: mixtral-8x7b\nhardware:\n  num_gpus: 16\n"
+                   "parallelism:\n  tp: 1\n  ep: 8\n  attention_dp: true\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->serve.replicas, 2);
+}
+
+TEST(ScenarioResolve, NumGpusAndReplicasDisagreementExplained) {
+  const std::string e = ResolveError("hardware:\n  num_gpus: 8\nparallelism:\n  tp: 8\n  replicas: 2\n");
+  EXPECT_TRUE(Contains(e, "s.yaml")) << e;
+  EXPECT_TRUE(Contains(e, "hardware.num_gpus = 8")) << e;
+  EXPECT_TRUE(Contains(e, "parallelism.replicas = 2")) << e;
+  EXPECT_TRUE(Contains(e, "make 16")) << e;
+  EXPECT_TRUE(Contains(e, "max(tp, ep) x pp")) << e;
+}
+
+TEST(ScenarioResolve, NumGpusNotAMultipleOfInstanceExplained) {
+  const std::string e = ResolveError("hardware:\n  num_gpus: 12\nparallelism:\n  tp: 8\n");
+  EXPECT_TRUE(Contains(e, "hardware.num_gpus = 12 is not a multiple of the 8 GPUs")) << e;
+}
+
+TEST(ScenarioResolve, AbsurdParallelismDoesNotOverflow) {
+  for (const char* o : {"parallelism.pp=65536", "parallelism.pp=100000000"}) {
+    const std::string e = ResolveError("", {"parallelism.tp=65536", o, "hardware.num_gpus=8"});
+    EXPECT_TRUE(Contains(e, "s.yaml")) << e;
+    EXPECT_NE(ResolveError("", {"parallelism.tp=100000000", o}), "<ok>");
+    EXPECT_NE(ResolveError("", {"parallelism.replicas=100000000", o}), "<ok>");
+  }
+}
+
+TEST(ScenarioResolve, UnknownNamesSuggestNearestIds) {
+  const std::string m = ResolveError("model: llama-3.1-7b\n");
+  EXPECT_TRUE(Contains(m, "s.yaml")) << m;
+  EXPECT_TRUE(Contains(m, "'model'")) << m;
+  EXPECT_TRUE(Contains(m, "did you mean: llama-3.1-8b")) << m;
+  EXPECT_TRUE(Contains(m, "config.json")) << m;
+  const std::string g = ResolveError("hardware:\n  gpu: h100\n");
+  EXPECT_TRUE(Contains(g, "'hardware.gpu'")) << g;
+  EXPECT_TRUE(Contains(g, "h100-sxm")) << g;
+  const std::string e = ResolveError("engine:\n  profile: vllm2\n");
+  EXPECT_TRUE(Contains(e, "'engine.profile'")) << e;
+  EXPECT_TRUE(Contains(e, "did you mean: vllm")) << e;
+}
+
+TEST(ScenarioResolve, ModelFromConfigJsonPath) {
+  for (const std::string path : {std::string("data/catalog/models/llama-3.1-8b.json"),
+                                 kSource + "/data/catalog/models/llama-3.1-8b.json"}) {
+    auto r = Resolve("model: " + path + "\nparallelism:\n  tp: 1\n");
+    ASSERT_TRUE(r.ok()) << ErrorOf(r);
+    const ModelSpec& catalog_model = TestCatalog().models().at("llama-3.1-8b");
+    EXPECT_EQ(r->model.num_layers, catalog_model.num_layers);
+    EXPECT_EQ(r->model.hidden_size, catalog_model.hidden_size);
+    EXPECT_EQ(r->model.num_kv_heads, catalog_model.num_kv_heads);
+    EXPECT_EQ(r->num_gpus, 1);
+  }
+  const std::string e = ResolveError("model: no/such/config.json\n");
+  EXPECT_TRUE(Contains(e, "config.json")) << e;
+}
+
+TEST(ScenarioResolve, TraceRelativeToScenarioAndCut) {
+  const std::string yaml =
+      "workload:\n  kind: trace\n  trace: data/traces/azure_conv_first2000.csv\n";
+  auto all = Resolve(yaml);
+  ASSERT_TRUE(all.ok()) << ErrorOf(all);
+  EXPECT_EQ(all->serve.workload.kind, WorkloadSpec::Kind::kTrace);
+  EXPECT_EQ(all->serve.workload.trace.size(), 2000u);
+  EXPECT_EQ(all->serve.workload.num_requests, 2000);
+  auto cut = Resolve(yaml, {"workload.num_requests=100"});
+  ASSERT_TRUE(cut.ok()) << ErrorOf(cut);
+  EXPECT_EQ(cut->serve.workload.num_requests, 100);
+  const std::string e = ResolveError("workload:\n  kind: trace\n  trace: missing.csv\n");
+  EXPECT_TRUE(Contains(e, "missing.csv")) << e;
+}
+
+TEST(ScenarioResolve, LengthsBeyondContextWindowRejected) {
+  const std::string e =
+      ResolveError("workload:\n  input_tokens: {dist: uniform, min: 200000, max: 300000}\n");
+  EXPECT_TRUE(Contains(e, "workload.input_tokens")) << e;
+  EXPECT_TRUE(Contains(e, "context")) << e;
+}
+
+TEST(ScenarioResolve, TpNotDividingHeadsRejected) {
+  const std::string e = SimulateError("", {"parallelism.tp=3", "hardware.num_gpus=3"});
+  EXPECT_TRUE(Contains(e, "s.yaml")) << e;
+  EXPECT_TRUE(Contains(e, "parallelism.tp = 3 does not divide the 64 attention heads")) << e;
+}
+
+TEST(ScenarioResolve, ExpertParallelOnDenseModelRejected) {
+  const std::string e = SimulateError(
+      "", {"parallelism.tp=1", "parallelism.ep=8", "parallelism.attention_dp=true",
+           "hardware.num_gpus=8"});
+  EXPECT_TRUE(Contains(e, "parallelism.ep = 8")) << e;
+  EXPECT_TRUE(Contains(e, "dense")) << e;
+}
+
+TEST(ScenarioResolve, ModelThatDoesNotFitRejected) {
+  const std::string e = SimulateError("model: llama-3.1-405b\nprecision:\n  weights: bf16\n"
+                                      "parallelism:\n  tp: 1\n");
+  EXPECT_TRUE(Contains(e, "s.yaml")) << e;
+  EXPECT_TRUE(Contains(e, "does not fit")) << e;
+}
+
+}  // namespace
+}  // namespace tokenfab

@@ -1,0 +1,127 @@
+// The decode aggregate of an instance: running decode sequences as counters, never a list
+// walked per step (see the invariant in instance.h).
+#include <algorithm>
+#include <cassert>
+
+#include "tokenfab/serve/instance.h"
+
+namespace tokenfab {
+namespace {
+
+std::int64_t Mod(std::int64_t a, std::int64_t b) { return ((a % b) + b) % b; }
+
+}  // namespace
+
+std::int64_t Instance::DecodeKv(const Request& r) const {
+  return r.join_kv + Emitted(step_) - Emitted(r.join_step);
+}
+
+std::int64_t Instance::Group(const Request& r) const {
+  return Mod(r.join_kv - Emitted(r.join_step), config_.kv_block_size);
+}
+
+// A step that adds m tokens to a sequence with x = KV mod B tokens in its last block needs
+// ceil((x + m) / B) - ceil(x / B) new blocks: floor(m / B), plus one when m mod B = m' > 0 and
+// x is 0 or above B - m'. x = (group + C(s)) mod B, so those are the m' groups
+// -(C(s) + j) mod B, j < m'. O(m') per step.
+std::int64_t Instance::DecodeBlocksNeeded() const {
+  const std::int64_t b = config_.kv_block_size;
+  const std::int64_t c = Emitted(step_);
+  const std::int64_t m = Emitted(step_ + 1) - c;
+  std::int64_t need = (m / b) * decoding_;
+  for (std::int64_t j = 0; j < m % b; ++j) need += phase_count_[Mod(-c - j, b)];
+  return need;
+}
+
+void Instance::JoinDecode(RequestId id) {
+  Request& r = (*requests_)[id];
+  r.join_step = step_;
+  // The KV holds every token but the newest generated one, which the next step writes.
+  r.join_kv = r.PrefillTarget() - 1;
+  ++r.stamp;
+  // It finishes at the first step s with C(s + 1) >= C(join_step) + the tokens it still owes:
+  // C(n) >= t  <=>  rate * n >= t * 2^shift.
+  const std::int64_t owed = Emitted(step_) + r.output_tokens - r.generated;
+  const std::int64_t n = ((owed << kRateShift) + step_rate_ - 1) / step_rate_;
+  finish_heap_.push({n - 1, id, r.stamp});
+  ++decoding_;
+  kv_offset_sum_ += r.join_kv - Emitted(step_);
+  ++phase_count_[Group(r)];
+  Level& level = LevelOf(r.priority);
+  r.prev = level.newest;
+  r.next = kNoRequest;
+  if (level.newest != kNoRequest) (*requests_)[level.newest].next = id;
+  level.newest = id;
+  if (level.oldest == kNoRequest) level.oldest = id;
+}
+
+void Instance::LeaveDecode(RequestId id, std::int64_t kv_tokens) {
+  Request& r = (*requests_)[id];
+  --decoding_;
+  kv_offset_sum_ -= r.join_kv - Emitted(r.join_step);
+  --phase_count_[Group(r)];
+  const std::int64_t held = config_.kv_admission == KvAdmission::kOnDemand
+                                ? PrivateBlocks(r, kv_tokens)
+                                : r.blocks;
+  ReleaseKv(r, kv_tokens, held);
+  r.blocks = 0;
+  Level& level = LevelOf(r.priority);
+  if (r.prev != kNoRequest) (*requests_)[r.prev].next = r.next; else level.oldest = r.next;
+  if (r.next != kNoRequest) (*requests_)[r.next].prev = r.prev; else level.newest = r.prev;
+  r.prev = r.next = kNoRequest;
+}
+
+void Instance::ScheduleDecode(BatchShape& batch) {
+  decode_step_running_ = false;
+  batch.tokens_per_decode = config_.spec_tokens + 1;
+  if (decoding_ == 0) return;
+  if (config_.kv_admission == KvAdmission::kOnDemand) {
+    while (FreeBlocks() < DecodeBlocksNeeded() && PreemptOne()) {
+    }
+    if (decoding_ == 0) return;
+    Allocate(DecodeBlocksNeeded());
+  }
+  batch.decode_sequences = static_cast<int>(decoding_);
+  batch.decode_context_tokens =
+      static_cast<double>(kv_offset_sum_ + decoding_ * (Emitted(step_) + 1));
+  decode_step_running_ = true;
+}
+
+// Ends the decode step: sequences whose output is complete leave (the last step may overshoot:
+// they keep only the tokens they owed). Returns the tokens the step produced.
+std::int64_t Instance::FinishDecodeStep(SimTime now, IterationOutcome& outcome) {
+  const std::int64_t c = Emitted(step_);
+  const std::int64_t m = Emitted(step_ + 1) - c;
+  std::int64_t produced = decoding_ * m;
+  while (!finish_heap_.empty()) {
+    const FinishEntry top = finish_heap_.top();
+    Request& r = (*requests_)[top.id];
+    if (top.stamp != r.stamp || r.Finished()) {
+      finish_heap_.pop();
+      continue;
+    }
+    if (top.step != step_) break;
+    finish_heap_.pop();
+    const std::int64_t had = r.generated + c - Emitted(r.join_step);
+    produced -= m - (r.output_tokens - had);
+    r.generated = r.output_tokens;
+    LeaveDecode(top.id, DecodeKv(r) + m);
+    r.finish = now;
+    --outstanding_;
+    outcome.finished.push_back(top.id);
+  }
+  ++step_;
+  return produced;
+}
+
+void Instance::VisitDecoding(const std::function<void(RequestId, std::int32_t)>& visit) const {
+  for (const Level& level : levels_) {
+    for (RequestId id = level.oldest; id != kNoRequest; id = (*requests_)[id].next) {
+      const Request& r = (*requests_)[id];
+      const std::int64_t generated = r.generated + Emitted(step_) - Emitted(r.join_step);
+      visit(id, static_cast<std::int32_t>(std::min<std::int64_t>(generated, r.output_tokens)));
+    }
+  }
+}
+
+}  // namespace tokenfab

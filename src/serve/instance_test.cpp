@@ -1,0 +1,143 @@
+#include "tokenfab/serve/instance.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "toy_serving_test_util.h"
+
+namespace tokenfab {
+namespace {
+
+using test::InstanceDriver;
+
+TEST(PriorityScheduling, AHighPriorityRequestIsAdmittedAtOnceIntoAFullInstance) {
+  ToyDeployment toy;
+  toy.config.scheduler.max_batch_size = 2;
+  const InstanceCostModel cost = toy.Cost();
+  InstanceDriver d(cost, toy.config.scheduler);
+  for (int i = 0; i < 6; ++i) d.Add(100, 50, /*priority=*/0);
+  ASSERT_TRUE(d.Step());  // requests 0 and 1 fill the batch
+  const RequestId high = d.Add(100, 5, /*priority=*/1);
+  ASSERT_TRUE(d.Start());
+  const auto& chunks = d.instance().prefill_chunks();
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0].first, high);
+  EXPECT_EQ(d.request(1).preemptions, 1);  // the newest low-priority request made room
+  EXPECT_EQ(d.request(0).preemptions, 0);
+  d.Finish();
+  d.RunToEnd();
+  for (RequestId id = 2; id < high; ++id) {
+    EXPECT_LT(d.request(high).finish, d.request(id).first_token) << id;
+  }
+  EXPECT_EQ(d.instance().used_blocks(), 0);
+  EXPECT_EQ(d.instance().Outstanding(), 0);
+}
+
+TEST(PriorityScheduling, WithoutPreemptionAHighPriorityRequestTakesTheFirstFreeSlot) {
+  ToyDeployment toy;
+  toy.config.scheduler.max_batch_size = 2;
+  toy.config.scheduler.kv_admission = KvAdmission::kReserveFull;
+  const InstanceCostModel cost = toy.Cost();
+  InstanceDriver d(cost, toy.config.scheduler);
+  d.Add(100, 3);
+  d.Add(100, 6);
+  for (int i = 0; i < 4; ++i) d.Add(100, 6);
+  ASSERT_TRUE(d.Step());
+  const RequestId high = d.Add(100, 4, /*priority=*/5);
+  d.RunToEnd();
+  // Request 0 leaves after three tokens; its slot goes to the late high-priority request.
+  EXPECT_EQ(d.request(high).first_token, d.request(0).finish + 10'000'000);
+  for (RequestId id = 2; id < high; ++id) {
+    EXPECT_GT(d.request(id).first_token, d.request(high).first_token) << id;
+  }
+  EXPECT_EQ(d.instance().preemptions(), 0);
+}
+
+TEST(PriorityScheduling, PreemptsTheNewestRequestOfTheLowestPriorityFirst) {
+  ToyDeployment toy;
+  toy.config.scheduler.max_batch_size = 3;
+  const InstanceCostModel cost = toy.Cost();
+  InstanceDriver d(cost, toy.config.scheduler);
+  const RequestId old_low = d.Add(100, 50, 0);
+  ASSERT_TRUE(d.Step());
+  const RequestId high = d.Add(100, 50, 2);
+  ASSERT_TRUE(d.Step());
+  const RequestId new_low = d.Add(100, 50, 0);
+  ASSERT_TRUE(d.Step());
+  const RequestId mid = d.Add(100, 50, 1);
+  ASSERT_TRUE(d.Step());
+  EXPECT_EQ(d.request(new_low).preemptions, 1);
+  EXPECT_EQ(d.request(old_low).preemptions, 0);
+  EXPECT_EQ(d.request(high).preemptions, 0);
+  EXPECT_GT(d.request(mid).first_token, 0);
+  d.RunToEnd();
+  EXPECT_EQ(d.instance().used_blocks(), 0);
+}
+
+// A random stream of three priority classes into a small instance that runs out of slots and
+// KV blocks: no admission ever passes over a waiting request of higher priority, and no
+// preemption takes a request while one of lower priority keeps running.
+TEST(PriorityScheduling, NeverAdmitsALowerPriorityWhileAHigherOneWaits) {
+  ToyDeployment toy;
+  toy.config.scheduler.max_batch_size = 8;
+  toy.config.scheduler.max_num_tokens = 512;
+  toy.KvRoom(3000);
+  const InstanceCostModel cost = toy.Cost();
+  InstanceDriver d(cost, toy.config.scheduler);
+  std::mt19937 rng(7);
+  std::int64_t requested = 0, admissions = 0, checked_preemptions = 0;
+  for (int iteration = 0; iteration < 20000; ++iteration) {
+    if (static_cast<int>(d.requests().size()) < 400) {
+      for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+        const int output = 1 + static_cast<int>(rng() % 120);
+        d.Add(20 + static_cast<int>(rng() % 700), output, static_cast<int>(rng() % 3));
+        requested += output;
+      }
+    }
+    std::vector<std::int32_t> before;
+    for (const Request& r : d.requests()) before.push_back(r.preemptions);
+    if (!d.Start()) {
+      if (d.requests().size() >= 400) break;
+      continue;
+    }
+    std::set<RequestId> chunked;
+    int lowest_admitted = 1 << 20;
+    for (const auto& [id, tokens] : d.instance().prefill_chunks()) {
+      chunked.insert(id);
+      if (d.request(id).prefilled == 0) {
+        lowest_admitted = std::min<int>(lowest_admitted, d.request(id).priority);
+        ++admissions;
+      }
+    }
+    int highest_waiting = -1, lowest_running = 1 << 20;
+    for (const Request& r : d.requests()) {
+      if (r.Finished()) continue;
+      if (r.prefilled == 0 && !chunked.count(r.id)) {
+        highest_waiting = std::max<int>(highest_waiting, r.priority);
+      } else if (r.prefilled > 0) {
+        lowest_running = std::min<int>(lowest_running, r.priority);
+      }
+    }
+    EXPECT_LE(highest_waiting, lowest_admitted) << "iteration " << iteration;
+    for (const Request& r : d.requests()) {
+      if (r.preemptions == before[r.id]) continue;
+      ++checked_preemptions;
+      EXPECT_LE(r.priority, lowest_running) << "iteration " << iteration;
+    }
+    d.Finish();
+  }
+  EXPECT_GT(admissions, 400);
+  EXPECT_GT(checked_preemptions, 0);
+  std::int64_t finished = 0;
+  for (const Request& r : d.requests()) finished += r.Finished();
+  EXPECT_EQ(finished, 400);
+  EXPECT_EQ(d.produced(), requested);
+  EXPECT_EQ(d.instance().used_blocks(), 0);
+  EXPECT_EQ(d.instance().Outstanding(), 0);
+}
+
+}  // namespace
+}  // namespace tokenfab

@@ -1,0 +1,68 @@
+#include "window_recorder.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tokenfab {
+namespace {
+
+// Percentile() of the sorted values, by selection in O(n) instead of a sort.
+double SelectPercentile(std::vector<double>& v, double p, PercentileMethod method) {
+  if (v.empty()) return 0;
+  const std::size_t n = v.size();
+  const double rank = method == PercentileMethod::kFloorIndex ? std::floor(n * p) : p * (n - 1);
+  const std::size_t lo = std::min(n - 1, static_cast<std::size_t>(std::floor(rank)));
+  std::nth_element(v.begin(), v.begin() + lo, v.end());
+  const double low = v[lo];
+  if (method == PercentileMethod::kFloorIndex || lo + 1 >= n) return low;
+  const double high = *std::min_element(v.begin() + lo + 1, v.end());
+  return low + (rank - static_cast<double>(lo)) * (high - low);
+}
+
+}  // namespace
+
+WindowRecorder::WindowRecorder(double window_s, PercentileMethod method)
+    : width_(window_s > 0 ? std::max<SimTime>(1, std::llround(window_s * 1e9)) : 0),
+      method_(method) {}
+
+void WindowRecorder::AdvanceTo(SimTime t, std::int64_t in_system) {
+  if (!enabled()) return;
+  while (t >= start_ + width_) {
+    area_ns_ += static_cast<double>(in_system) * static_cast<double>(start_ + width_ - clock_);
+    clock_ = start_ + width_;
+    Close();
+  }
+  area_ns_ += static_cast<double>(in_system) * static_cast<double>(t - clock_);
+  clock_ = t;
+}
+
+void WindowRecorder::OnFirstToken(double ttft_ms) {
+  ++current_.first_tokens;
+  ttft_ms_.push_back(ttft_ms);
+}
+
+void WindowRecorder::Close() {
+  const double seconds = SimTimeToSeconds(width_);
+  current_.start_s = SimTimeToSeconds(start_);
+  current_.end_s = SimTimeToSeconds(start_ + width_);
+  current_.output_tokens_per_s = static_cast<double>(current_.output_tokens) / seconds;
+  current_.ttft_p50_ms = SelectPercentile(ttft_ms_, 0.50, method_);
+  current_.ttft_p99_ms = SelectPercentile(ttft_ms_, 0.99, method_);
+  current_.mean_in_system = area_ns_ * 1e-9 / seconds;
+  done_.push_back(current_);
+  current_ = WindowMetrics{};
+  ttft_ms_.clear();
+  area_ns_ = 0;
+  start_ += width_;
+}
+
+std::vector<WindowMetrics> WindowRecorder::Finish() {
+  if (!enabled()) return {};
+  const bool counted = current_.arrivals || current_.first_tokens || current_.completed ||
+                       current_.output_tokens || area_ns_ > 0;
+  // The run ends with no request in the system, so the rest of the last window adds nothing.
+  if (counted || done_.empty()) Close();
+  return std::move(done_);
+}
+
+}  // namespace tokenfab

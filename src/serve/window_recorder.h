@@ -1,0 +1,43 @@
+// Metrics per window of simulated time (WindowMetrics): O(1) per signal, and memory bounded by
+// the finished windows plus the TTFT samples of the open one. Private to the serve layer.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tokenfab/catalog/engine_profile.h"
+#include "tokenfab/core/sim_time.h"
+#include "tokenfab/serve/metrics.h"
+
+namespace tokenfab {
+
+// Signals arrive in time order: AdvanceTo(t) before the signals at time t.
+class WindowRecorder {
+ public:
+  // window_s <= 0 disables the recorder.
+  WindowRecorder(double window_s, PercentileMethod method);
+
+  bool enabled() const { return width_ > 0; }
+  // Time moves to t; `in_system` requests were in the system since the previous call.
+  void AdvanceTo(SimTime t, std::int64_t in_system);
+  void OnArrival() { ++current_.arrivals; }
+  void OnFirstToken(double ttft_ms);
+  void OnFinish() { ++current_.completed; }
+  void OnOutputTokens(std::int64_t n) { current_.output_tokens += n; }
+  // Closes the open window (the run is over) and returns every window.
+  std::vector<WindowMetrics> Finish();
+
+ private:
+  void Close();
+
+  SimTime width_ = 0;
+  PercentileMethod method_;
+  SimTime start_ = 0;  // of the open window
+  SimTime clock_ = 0;
+  double area_ns_ = 0;  // requests x ns in the open window
+  WindowMetrics current_;
+  std::vector<double> ttft_ms_;  // the open window's, reused
+  std::vector<WindowMetrics> done_;
+};
+
+}  // namespace tokenfab

@@ -1,0 +1,77 @@
+// Accuracy against published measurements: `tokenfab validate` on the held-out split, run as
+// the user runs it. The goal (median APE <= 10 %, p90 <= 25 % on held-out throughput rows) is
+// the validation issue's definition of done.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "tokenfab/study/validate.h"
+
+namespace tokenfab {
+namespace {
+
+struct CliOutput {
+  int exit_code = -1;
+  std::string out;
+};
+
+CliOutput RunCli(const std::string& args) {
+  const std::string command = "cd '" + std::string(TOKENFAB_SOURCE_DIR) + "' && '" +
+                              std::string(TOKENFAB_CLI) + "' " + args + " 2>/dev/null";
+  CliOutput run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
+}
+
+nlohmann::json HoldoutThroughputJson() {
+  const CliOutput r = RunCli("validate --split holdout --class throughput --json -");
+  EXPECT_EQ(r.exit_code, 0);
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out.substr(0, 500);
+  return j;
+}
+
+// Records the current accuracy without holding it to the goal.
+TEST(ValidationAccuracy, HoldoutThroughputRunsAndReports) {
+  const nlohmann::json j = HoldoutThroughputJson();
+  if (j.is_discarded()) return;
+  const nlohmann::json& s = j["goal"]["holdout_throughput"];
+  EXPECT_GT(s["count"].get<int>(), 0);
+  EXPECT_GT(j["rows"].size(), 0u);
+  for (const auto& row : j["rows"]) EXPECT_EQ(row["split"], "holdout");
+  RecordProperty("median_ape_pct", std::to_string(s["median_ape_pct"].get<double>()));
+  RecordProperty("p90_ape_pct", std::to_string(s["p90_ape_pct"].get<double>()));
+  std::printf("held-out throughput: %d rows, median APE %.1f %%, p90 %.1f %%, max %.1f %%\n",
+              s["count"].get<int>(), s["median_ape_pct"].get<double>(),
+              s["p90_ape_pct"].get<double>(), s["max_ape_pct"].get<double>());
+}
+
+// DISABLED until the cost model is calibrated: today's errors are far above the goal (see
+// docs/validation.md). Enable it (drop the prefix) once `tokenfab validate --split holdout`
+// meets the goal, so that a regression past it fails the build.
+TEST(ValidationAccuracy, DISABLED_HoldoutThroughputMeetsTheGoal) {
+  const nlohmann::json j = HoldoutThroughputJson();
+  if (j.is_discarded()) return;
+  const nlohmann::json& s = j["goal"]["holdout_throughput"];
+  ASSERT_GT(s["count"].get<int>(), 400 / 2);  // most held-out throughput rows simulate
+  EXPECT_LE(s["median_ape_pct"].get<double>(), kGoalMedianApe);
+  EXPECT_LE(s["p90_ape_pct"].get<double>(), kGoalP90Ape);
+}
+
+TEST(ValidationCli, BadTableIsAnInputError) {
+  EXPECT_EQ(RunCli("validate --data /nonexistent/measured.csv").exit_code, 3);
+  EXPECT_EQ(RunCli("validate --calibration /nonexistent/cal.yaml").exit_code, 3);
+}
+
+}  // namespace
+}  // namespace tokenfab
