@@ -68,19 +68,24 @@ void AddCalibrate(CLI::App& app) {
       "calibrate", "fit an engine profile's free constants to the fit rows of the measured table");
   cmd->add_option("--profile", o.profile, "engine profile to calibrate (default trtllm)");
   cmd->add_option("--data", a->data, "measured table (CSV); default: data/validation/measured.csv");
-  cmd->add_option("--split-file", a->split_file, "fit/holdout split; default: split.csv beside the table");
+  cmd->add_option("--split-file", a->split_file,
+                  "fit/holdout split; default: split.csv beside the table");
   cmd->add_option("--gpu", o.gpu, "fit only this GPU's rows (written under gpus:)");
   cmd->add_flag("--per-gpu", o.per_gpu, "after the all-GPU fit, refit each GPU with enough rows");
-  cmd->add_option("--constant", o.constants,
-                  "constant to fit (repeatable; default all: iteration_overhead_s, gemm_efficiency, "
-                  "memory_efficiency, attention_efficiency, network_efficiency)");
+  cmd->add_option(
+      "--constant", o.constants,
+      "constant to fit (repeatable; default all: iteration_overhead_s, gemm_efficiency, "
+      "memory_efficiency, attention_efficiency, network_efficiency)");
   cmd->add_option("--class", o.metric_class, "fit only rows of this metric class")
       ->check(CLI::IsMember({"throughput", "ttft", "tpot", "other"}));
   cmd->add_option("--filter", o.filter, "fit only rows whose id, model or gpu contains TEXT");
-  cmd->add_option("--max-requests", o.max_requests, "requests per simulation while fitting (default 200)")
+  cmd->add_option("--max-requests", o.max_requests,
+                  "requests per simulation while fitting (default 200)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-rows", o.max_rows, "fit an evenly spaced subset of at most N rows (default all)");
-  cmd->add_option("--max-evaluations", o.max_evaluations, "objective evaluations per fit (default 200)")
+  cmd->add_option("--max-rows", o.max_rows,
+                  "fit an evenly spaced subset of at most N rows (default all)");
+  cmd->add_option("--max-evaluations", o.max_evaluations,
+                  "objective evaluations per fit (default 200)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", o.threads, "worker threads (default: one per core)");
   cmd->add_option("--out", a->out, "output YAML; default data/calibration/<profile>[-<gpu>].yaml");

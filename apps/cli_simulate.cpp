@@ -6,6 +6,7 @@
 #include "tokenfab/io/perfetto_trace.h"
 #include "tokenfab/io/report.h"
 #include "tokenfab/io/results.h"
+#include "tokenfab/study/calibration.h"
 #include "tokenfab/study/simulate.h"
 
 namespace tokenfab::cli {
@@ -20,6 +21,7 @@ struct SimulateArgs {
   std::string csv_dir;
   std::string report_path;
   std::string trace_path;
+  std::vector<std::string> calibration;
   std::optional<long long> seed;
   bool quiet = false;
 };
@@ -35,8 +37,12 @@ void RunSimulateCommand(const SimulateArgs& a) {
   if (!scenario) return Fail(kExitInput, scenario.error().message);
   auto resolved = ResolveScenario(*scenario, *catalog);
   if (!resolved) return Fail(kExitInput, resolved.error().message);
+  auto calibration = LoadCalibration(a.calibration);
+  if (!calibration) return Fail(kExitInput, calibration.error().message);
+  ApplyCalibration(*calibration, resolved->gpu.id, resolved->engine);
   SimulateOptions options;
   options.keep_iterations = !a.csv_dir.empty() || !a.report_path.empty() || !a.trace_path.empty();
+  options.keep_requests = options.keep_iterations;  // only tables, reports and traces need them
   auto out = RunSimulate(*resolved, options);
   if (!out) return Fail(kExitInput, out.error().message);
   const bool json_to_stdout = a.json_path == "-";
@@ -85,6 +91,8 @@ void AddSimulate(CLI::App& app) {
   cmd->add_option("--trace", args->trace_path,
                   "write a Chrome/Perfetto trace (JSON) of iterations and requests to PATH");
   cmd->add_option("--seed", args->seed, "override the scenario seed");
+  cmd->add_option("--calibration", args->calibration,
+                  "engine constants fitted by `tokenfab calibrate` (YAML; repeatable)");
   cmd->add_flag("--quiet,-q", args->quiet, "do not print the summary");
   cmd->callback([args] { RunSimulateCommand(*args); });
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli_commands.h"
+#include "tokenfab/io/report.h"
 #include "tokenfab/io/results.h"
 #include "tokenfab/study/validation_report.h"
 
@@ -29,7 +30,8 @@ struct ValidateArgs {
 };
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The command line that reproduces the run, for report headers.
@@ -64,7 +66,8 @@ void RunValidateCommand(const ValidateArgs& a) {
   auto table = LoadMeasuredTable(data, a.split_file);
   if (!table) return Fail(kExitInput, table.error().message);
   if (a.split != "all" && !AnySplit(*table)) {
-    return Fail(kExitInput, fmt::format("--split {}: no split file for '{}' (give --split-file)", a.split, data));
+    return Fail(kExitInput, fmt::format("--split {}: no split file for '{}' (give --split-file)",
+                                        a.split, data));
   }
   ValidateOptions options;
   options.split = a.split;
@@ -79,14 +82,19 @@ void RunValidateCommand(const ValidateArgs& a) {
   ValidationRun run = RunValidation(*table, *catalog, options);
   run.data_path = DisplayPath(data);
   run.split_path = DisplayPath(a.split_file.empty() ? SplitPathFor(data) : a.split_file);
-  for (const std::string& f : a.calibration) run.calibration += (run.calibration.empty() ? "" : ", ") + DisplayPath(f);
+  for (const std::string& f : a.calibration)
+    run.calibration += (run.calibration.empty() ? "" : ", ") + DisplayPath(f);
   if (!a.report.empty()) {
     const bool html = EndsWith(a.report, ".html") || EndsWith(a.report, ".htm");
-    const std::string text = html ? ValidationHtml(run, CommandLine(a)) : ValidationMarkdown(run, CommandLine(a));
+    nlohmann::json data = ValidationJson(run);
+    data["command"] = CommandLine(a);
+    const std::string text =
+        html ? ValidationReportHtml(data) : ValidationMarkdown(run, CommandLine(a));
     if (auto w = WriteText(a.report, text); !w) return Fail(kExitOutput, w.error().message);
   }
   if (!a.json.empty()) {
-    if (auto w = WriteText(a.json, ValidationJson(run).dump(2) + "\n"); !w) return Fail(kExitOutput, w.error().message);
+    if (auto w = WriteText(a.json, ValidationJson(run).dump(2) + "\n"); !w)
+      return Fail(kExitOutput, w.error().message);
   }
   if (!a.quiet && a.json != "-") std::fputs(ValidationText(run).c_str(), stdout);
 }
@@ -102,17 +110,22 @@ std::string DisplayPath(const std::string& path) {
 void AddValidate(CLI::App& app) {
   auto a = std::make_shared<ValidateArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "validate", "simulate every published measurement of a table and report predicted vs measured");
+      "validate",
+      "simulate every published measurement of a table and report predicted vs measured");
   cmd->add_option("--data", a->data, "measured table (CSV); default: data/validation/measured.csv");
-  cmd->add_option("--split-file", a->split_file, "fit/holdout split (CSV); default: split.csv beside the table");
+  cmd->add_option("--split-file", a->split_file,
+                  "fit/holdout split (CSV); default: split.csv beside the table");
   cmd->add_option("--split", a->split, "rows to run: fit, holdout or all")
       ->check(CLI::IsMember({"fit", "holdout", "all"}));
   cmd->add_option("--filter", a->filter, "only rows whose id, model or gpu contains TEXT");
   cmd->add_option("--class", a->metric_class, "only rows of this metric class")
       ->check(CLI::IsMember({"throughput", "ttft", "tpot", "other"}));
-  cmd->add_option("--profile", a->profile, "only rows served by this engine profile (trtllm, vllm, sglang)");
-  cmd->add_option("--calibration", a->calibration, "calibrated engine constants (YAML; repeatable)");
-  cmd->add_option("--max-requests", a->max_requests, "requests per simulation at most (default 2000)")
+  cmd->add_option("--profile", a->profile,
+                  "only rows served by this engine profile (trtllm, vllm, sglang)");
+  cmd->add_option("--calibration", a->calibration,
+                  "calibrated engine constants (YAML; repeatable)");
+  cmd->add_option("--max-requests", a->max_requests,
+                  "requests per simulation at most (default 2000)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", a->threads, "worker threads (default: one per core)");
   cmd->add_option("--report", a->report, "write a report: PATH.md (Markdown) or PATH.html");

@@ -15,6 +15,13 @@
 namespace tokenfab {
 namespace {
 
+// Limits that keep simulated times in range (see CheckOpenLoop and ReadServing).
+constexpr double kMaxArrivalSpanS = 1e8;  // as the trace reader's kMaxSpanSeconds
+constexpr double kMaxGammaCv = 100;
+constexpr double kMaxKvTransferLatencyS = 3600;
+constexpr double kMinKvTransferBandwidth = 1e6;  // bytes/s
+constexpr double kMinWindowS = 1e-3;             // a window shorter than an iteration is noise
+
 // A setting's node and where it was written.
 struct Located {
   YAML::Node node;
@@ -236,6 +243,26 @@ LengthDistribution Reader::Length(const std::string& key) const {
   return d;
 }
 
+// Open-loop arrivals become integer nanoseconds (SimTime, about 292 years): the expected span
+// num_requests / rate stays within the trace reader's limit, and gamma's CV where its shape
+// 1 / cv^2 is still a normal double.
+void CheckOpenLoop(const Reader& r, const Scenario& s) {
+  const WorkloadSpec& w = s.workload;
+  if (s.workload_kind != "poisson" && s.workload_kind != "gamma") return;
+  if (static_cast<double>(w.num_requests) / w.rate > kMaxArrivalSpanS) {
+    throw InputError(fmt::format(
+        "{}: key 'workload.rate': {} requests at {} per second span {:g} s; at most {:g} s "
+        "(about 3 years) can be simulated, raise the rate or lower workload.num_requests",
+        r.Get("workload.rate").where, w.num_requests, w.rate, w.num_requests / w.rate,
+        kMaxArrivalSpanS));
+  }
+  if (s.workload_kind == "gamma" && w.cv > kMaxGammaCv) {
+    throw InputError(
+        fmt::format("{}: key 'workload.cv' must be a number > 0 and at most {}, got {}",
+                    r.Get("workload.cv").where, kMaxGammaCv, w.cv));
+  }
+}
+
 void ReadPool(const Reader& r, const std::string& prefix, PoolOverrides& p) {
   p.instances = r.OptInt(prefix + ".instances", 1);
   p.tp = r.OptInt(prefix + ".tp", 1);
@@ -255,11 +282,24 @@ void ReadServing(const Reader& r, Scenario& s) {
   s.kv_transfer_bandwidth = r.Str("serving.kv_transfer.bandwidth");
   s.kv_transfer_latency = r.Str("serving.kv_transfer.latency");
   if (!s.kv_transfer_bandwidth.empty()) {
-    ParseQuantity(s.kv_transfer_bandwidth, Dimension::kBytesPerSecond,
-                  r.Get("serving.kv_transfer.bandwidth").where + " key serving.kv_transfer.bandwidth");
+    const std::string where = r.Get("serving.kv_transfer.bandwidth").where;
+    const double bandwidth = ParseQuantity(s.kv_transfer_bandwidth, Dimension::kBytesPerSecond,
+                                           where + " key serving.kv_transfer.bandwidth");
+    if (!(bandwidth >= kMinKvTransferBandwidth)) {
+      throw InputError(fmt::format(
+          "{}: key 'serving.kv_transfer.bandwidth' must be at least 1 MB/s, got '{}'", where,
+          s.kv_transfer_bandwidth));
+    }
   }
-  ParseQuantity(s.kv_transfer_latency, Dimension::kSeconds,
-                r.Get("serving.kv_transfer.latency").where + " key serving.kv_transfer.latency");
+  const double latency = ParseQuantity(
+      s.kv_transfer_latency, Dimension::kSeconds,
+      r.Get("serving.kv_transfer.latency").where + " key serving.kv_transfer.latency");
+  // Bounds that keep a transfer's duration (KV bytes / bandwidth + latency) in simulated time.
+  if (!(latency >= 0 && latency <= kMaxKvTransferLatencyS)) {
+    throw InputError(fmt::format(
+        "{}: key 'serving.kv_transfer.latency' must be from 0 to {} s, got '{}'",
+        r.Get("serving.kv_transfer.latency").where, kMaxKvTransferLatencyS, s.kv_transfer_latency));
+  }
 }
 
 // classes: {name: {share, priority, input_tokens, output_tokens, slo: {ttft_ms, tpot_ms}, deployment}}
@@ -347,6 +387,7 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.workload.concurrency = r.Int("workload.concurrency", 1);
   s.workload.rate = r.Number("workload.rate", 0, false);
   s.workload.cv = r.Number("workload.cv", 0, false);
+  CheckOpenLoop(r, s);
   s.workload.input = r.Length("workload.input_tokens");
   s.workload.output = r.Length("workload.output_tokens");
   s.trace_path = r.Str("workload.trace");
@@ -364,6 +405,11 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   ReadClasses(r, s);
   s.model_routing = r.Choice("routing.policy", {"by_difficulty", "by_class"});
   s.window_s = r.Number("metrics.window_s", 0, true);
+  if (s.window_s > 0 && s.window_s < kMinWindowS) {
+    throw InputError(
+        fmt::format("{}: key 'metrics.window_s' must be 0 (off) or at least {} s, got {}",
+                    r.Get("metrics.window_s").where, kMinWindowS, s.window_s));
+  }
   return s;
 }
 
@@ -376,6 +422,9 @@ void ReadDeployments(const std::map<std::string, Located>& base, Scenario& s) {
     throw InputError(l.where + ": 'deployments' must be a non-empty list of mappings, each with "
                      "name, difficulty_max and the keys it overrides (model, hardware, parallelism, ...)");
   }
+  // Every deployment starts from the top-level scenario as it is before the list is read: a
+  // copy of `s` itself would carry the deployments read so far, 2^n copies for n deployments.
+  const Scenario top = s;
   double previous = 0;
   for (const YAML::Node& item : l.node) {
     const std::string where = At(l.origin.empty() ? s.origin : l.origin, item);
@@ -399,7 +448,7 @@ void ReadDeployments(const std::map<std::string, Located>& base, Scenario& s) {
       }
     }
     Flatten(keys, "", l.origin.empty() ? s.origin : l.origin, settings);
-    Scenario d = ReadScenario(Reader(settings), s);
+    Scenario d = ReadScenario(Reader(settings), top);
     d.deployment_name = name.empty() ? d.model : name;
     if (!(difficulty_max > previous) || difficulty_max > 1.0) {
       throw InputError(where + ": difficulty_max must increase along the list, within (0, 1]");

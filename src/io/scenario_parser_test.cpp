@@ -118,8 +118,8 @@ TEST(ScenarioParser, MalformedSetRejected) {
 TEST(ScenarioParser, BrokenYamlNamesLineAndColumn) {
   const std::string e = ParseError("model: llama-3.1-8b\nparallelism:\n  tp: [8\n  pp: 1\n");
   EXPECT_TRUE(std::regex_search(e, std::regex(R"(^s\.yaml:\d+:\d+: YAML syntax error)"))) << e;
-  const std::string quote = ParseError("seed: 1\nmodel: \"llama\n");
-  EXPECT_TRUE(std::regex_search(quote, std::regex(R"(^s\.yaml:\d+:\d+: YAML)"))) << quote;
+  const std::string colon = ParseError("seed: 1\nmodel: a: b\n");
+  EXPECT_TRUE(std::regex_search(colon, std::regex(R"(^s\.yaml:2:\d+: YAML)"))) << colon;
 }
 
 TEST(ScenarioParser, NonMappingDocumentRejected) {
@@ -210,7 +210,7 @@ TEST(ScenarioParser, LengthDistributionErrors) {
       {"{dist: fixed}", "needs mean"},
       {"{mean: abc}", "mean must be a number"},
       {"{mean: -4}", "between 0 and 1e8"},
-      {"{avg: 4}", "did you mean: mean"},
+      {"{maen: 4}", "did you mean: mean"},
       {"[1, 2]", "a number or a mapping"},
       {"0", "at least 1"},
       {"lots", "must be a number"},

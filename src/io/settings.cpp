@@ -45,9 +45,10 @@ constexpr std::array kSettings = {
                 "offline (all queued at t=0), closed (fixed concurrency), poisson, gamma, or trace"},
     SettingInfo{"workload.num_requests", SettingType::kInt, "1000", "requests to simulate"},
     SettingInfo{"workload.concurrency", SettingType::kInt, "64", "closed loop: requests in flight"},
-    SettingInfo{"workload.rate", SettingType::kNumber, "4", "open loop: requests per second"},
+    SettingInfo{"workload.rate", SettingType::kNumber, "4",
+                "open loop: requests per second; num_requests / rate at most 1e8 s"},
     SettingInfo{"workload.cv", SettingType::kNumber, "1",
-                "gamma: coefficient of variation of inter-arrival times"},
+                "gamma: coefficient of variation of inter-arrival times, at most 100"},
     SettingInfo{"workload.input_tokens", SettingType::kLength,
                 "{dist: lognormal, mean: 1024, cv: 0.5, max: 8192}", "prompt tokens per request"},
     SettingInfo{"workload.output_tokens", SettingType::kLength,
@@ -76,11 +77,11 @@ constexpr std::array kSettings = {
     SettingInfo{"serving.decode.max_batch_size", SettingType::kInt, "",
                 "decode pool max_batch_size (default engine.max_batch_size)"},
     SettingInfo{"serving.kv_transfer.bandwidth", SettingType::kString, "",
-                "bandwidth of one request's KV transfer, e.g. '400 GB/s'; default: the GPU links "
-                "(NVLink inside one NVLink domain, else the network) times the GPUs of the "
-                "smaller instance"},
+                "bandwidth of one request's KV transfer, e.g. '400 GB/s', at least 1 MB/s; default: "
+                "the GPU links (NVLink inside one NVLink domain, else the network) times the GPUs "
+                "of the smaller instance"},
     SettingInfo{"serving.kv_transfer.latency", SettingType::kString, "0 us",
-                "fixed cost of one KV transfer, e.g. '20 us'"},
+                "fixed cost of one KV transfer, e.g. '20 us', at most 3600 s"},
     SettingInfo{"classes", SettingType::kStructure, "",
                 "request classes: {<name>: {share:, priority:, input_tokens:, output_tokens:, "
                 "slo: {ttft_ms:, tpot_ms:}, deployment:}}"},
@@ -92,7 +93,7 @@ constexpr std::array kSettings = {
                 "with deployments: by_difficulty (each request has a difficulty score in [0, 1); "
                 "the first deployment whose difficulty_max exceeds it serves it) or by_class"},
     SettingInfo{"metrics.window_s", SettingType::kNumber, "0",
-                "> 0: also report metrics per time window of this many seconds"},
+                "> 0: also report metrics per time window of this many seconds (at least 0.001)"},
 };
 
 }  // namespace

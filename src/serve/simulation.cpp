@@ -45,6 +45,18 @@ class Run {
 
  private:
   void Push(SimTime t, EventKind kind, std::int32_t target) { events_.push({t, kind, seq_++, target}); }
+  void QueueFollowUp(const Draw& d) {
+    std::int32_t slot;
+    if (free_follow_ups_.empty()) {
+      slot = static_cast<std::int32_t>(follow_ups_.size());
+      follow_ups_.push_back(d);
+    } else {
+      slot = free_follow_ups_.back();
+      free_follow_ups_.pop_back();
+      follow_ups_[slot] = d;
+    }
+    Push(d.arrival, EventKind::kFollowUp, slot);
+  }
   int DeploymentOf(const Draw& d) const;
   std::string CheckFits(const Request& r) const;
   void Admit(const Draw& d, SimTime now);
@@ -61,6 +73,8 @@ class Run {
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   std::uint64_t seq_ = 0;
   std::vector<Draw> follow_ups_;  // closed-loop and session requests waiting to arrive
+  std::vector<std::int32_t> free_follow_ups_;
+  std::vector<RequestId> free_requests_;  // reusable slots when !keep_requests
   std::vector<int> dirty_;
   IterationOutcome outcome_;
   std::unique_ptr<MetricsCollector> metrics_;
@@ -101,6 +115,10 @@ void Run::Admit(const Draw& d, SimTime now) {
   std::vector<Request>& requests = result_.requests;
   Request r;
   r.id = static_cast<RequestId>(requests.size());
+  if (!free_requests_.empty()) {
+    r.id = free_requests_.back();
+    r.stamp = requests[r.id].stamp + 1;  // stale heap entries of the old occupant stay stale
+  }
   r.arrival = now;
   r.input_tokens = d.input_tokens;
   r.output_tokens = d.output_tokens;
@@ -115,10 +133,15 @@ void Run::Admit(const Draw& d, SimTime now) {
     error_ = e;
     return;
   }
-  requests.push_back(r);
-  metrics_->OnArrival(requests.back());
+  if (r.id == static_cast<RequestId>(requests.size())) {
+    requests.push_back(r);
+  } else {
+    free_requests_.pop_back();
+    requests[r.id] = r;
+  }
+  metrics_->OnArrival(requests[r.id]);
   const int pool = config_.deployments[r.deployment].pool;
-  const int target = routers_[pool].Pick(requests.back(), instances_);
+  const int target = routers_[pool].Pick(requests[r.id], instances_);
   instances_[target].Enqueue(r.id);
   dirty_.push_back(target);
 }
@@ -126,10 +149,8 @@ void Run::Admit(const Draw& d, SimTime now) {
 void Run::Finished(RequestId id, SimTime now) {
   metrics_->OnFinish(result_.requests[id]);
   Draw next;
-  if (source_.OnFinish(result_.requests[id], now, next)) {
-    follow_ups_.push_back(next);
-    Push(next.arrival, EventKind::kFollowUp, static_cast<std::int32_t>(follow_ups_.size() - 1));
-  }
+  if (source_.OnFinish(result_.requests[id], now, next)) QueueFollowUp(next);
+  if (!config_.keep_requests) free_requests_.push_back(id);
 }
 
 void Run::OnIterationEnd(int index, SimTime now) {
@@ -179,7 +200,9 @@ void Run::StartIdleInstances(SimTime now) {
 
 Result<ServeResult> Run::Execute() {
   const auto wall_start = std::chrono::steady_clock::now();
-  result_.requests.reserve(static_cast<std::size_t>(std::min<std::int64_t>(source_.total(), 50'000'000)));
+  if (config_.keep_requests) {
+    result_.requests.reserve(static_cast<std::size_t>(std::min<std::int64_t>(source_.total(), 50'000'000)));
+  }
   std::size_t total_instances = 0;
   for (const PoolConfig& p : config_.pools) total_instances += p.instances;
   instances_.reserve(total_instances);
@@ -196,10 +219,7 @@ Result<ServeResult> Run::Execute() {
   }
   metrics_ = std::make_unique<MetricsCollector>(config_, &result_);
 
-  for (const Draw& d : source_.Initial()) {
-    follow_ups_.push_back(d);
-    Push(d.arrival, EventKind::kFollowUp, static_cast<std::int32_t>(follow_ups_.size() - 1));
-  }
+  for (const Draw& d : source_.Initial()) QueueFollowUp(d);
   Draw lookahead{};
   if (!source_.OpenExhausted()) {
     lookahead = source_.NextOpen();
@@ -220,6 +240,7 @@ Result<ServeResult> Run::Execute() {
         break;
       case EventKind::kFollowUp:
         Admit(follow_ups_[ev.target], now);
+        free_follow_ups_.push_back(ev.target);
         break;
       case EventKind::kIterationEnd:
         OnIterationEnd(ev.target, now);

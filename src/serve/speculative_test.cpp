@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 #include <tuple>
+#include <cstdio>
 
 #include "toy_serving_test_util.h"
 
@@ -128,6 +129,7 @@ TEST_P(SpeculativeKv, BlocksMatchTheRunningRequestsKvAndTokensAreConserved) {
     }
     ASSERT_EQ(d.instance().used_blocks(), expected) << "at " << d.now();
   }
+  std::printf("now=%lld preempt=%lld produced=%lld\n", (long long)d.now(), (long long)d.instance().preemptions(), (long long)d.produced());
   EXPECT_GT(d.instance().preemptions(), 0);
   for (const Request& r : d.requests()) EXPECT_TRUE(r.Finished());
   EXPECT_EQ(d.produced(), requested);

@@ -136,9 +136,11 @@ Result<CalibrationResult> Calibrate(const std::vector<MeasuredRow>& table, const
                                     const CalibrateOptions& o) {
   auto indices = CatchInputErrors([&] { return FittedIndices(o); });
   if (!indices) return indices.error();
-  if (!catalog.engines().count(o.profile)) return Error{"calibrate: unknown engine profile '" + o.profile + "'"};
+  if (!catalog.engines().count(o.profile))
+    return Error{"calibrate: unknown engine profile '" + o.profile + "'"};
   const std::vector<MeasuredRow> fit_rows = Select(table, o, "fit");
-  const std::vector<PreparedRow> prepared = Simulatable(PrepareRows(fit_rows, catalog, o.max_requests));
+  const std::vector<PreparedRow> prepared =
+      Simulatable(PrepareRows(fit_rows, catalog, o.max_requests));
   if (prepared.empty()) {
     return Error{fmt::format("calibrate: no simulatable fit rows for profile '{}'{}", o.profile,
                              o.gpu.empty() ? "" : " on " + o.gpu)};

@@ -29,15 +29,16 @@ int Line(const YAML::Node& node) { return node.Mark().line + 1; }
 ConstantOverrides ReadOverrides(const YAML::Node& map, const std::string& origin) {
   ConstantOverrides out;
   if (!map.IsMap()) {
-    throw InputError(fmt::format("{}:{}: expected a mapping of constant names to numbers", origin,
-                                 Line(map)));
+    throw InputError(
+        fmt::format("{}:{}: expected a mapping of constant names to numbers", origin, Line(map)));
   }
   for (const auto& kv : map) {
     const std::string name = kv.first.as<std::string>();
     const int index = CalibratedConstantIndex(name);
     if (index < 0) {
       std::string valid;
-      for (const CalibratedConstant& c : kConstants) valid += (valid.empty() ? "" : ", ") + std::string(c.name);
+      for (const CalibratedConstant& c : kConstants)
+        valid += (valid.empty() ? "" : ", ") + std::string(c.name);
       throw InputError(fmt::format("{}:{}: unknown constant '{}' (valid: {})", origin,
                                    Line(kv.first), name, valid));
     }
@@ -72,7 +73,8 @@ ProfileCalibration ParseOrThrow(const std::string& yaml_text, const std::string&
   c.profile = root["profile"].as<std::string>();
   if (root["constants"]) c.constants = ReadOverrides(root["constants"], origin);
   if (root["gpus"]) {
-    for (const auto& kv : root["gpus"]) c.gpus[kv.first.as<std::string>()] = ReadOverrides(kv.second, origin);
+    for (const auto& kv : root["gpus"])
+      c.gpus[kv.first.as<std::string>()] = ReadOverrides(kv.second, origin);
   }
   if (root["rows"]) {
     for (const auto& id : root["rows"]) c.rows.push_back(id.as<std::string>());

@@ -39,7 +39,8 @@ TEST(Calibration, RejectsUnknownAndOutOfBoundsConstants) {
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("c.yaml:2"), std::string::npos) << unknown.error().message;
   EXPECT_NE(unknown.error().message.find("gemm_efficiency"), std::string::npos);
-  auto high = ParseProfileCalibration("profile: vllm\nconstants: {gemm_efficiency: 1.5}\n", "c.yaml");
+  auto high =
+      ParseProfileCalibration("profile: vllm\nconstants: {gemm_efficiency: 1.5}\n", "c.yaml");
   ASSERT_FALSE(high);
   EXPECT_NE(high.error().message.find("outside"), std::string::npos) << high.error().message;
 }

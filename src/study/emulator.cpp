@@ -5,6 +5,8 @@
 #include <limits>
 #include <optional>
 #include <thread>
+#include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -210,6 +212,7 @@ void Emulator::Impl::OnArrival(const Arrival& a) {
   r.output_tokens = a.stream->output_tokens();
   streams[id] = a.stream;
   released[id] = 0;
+  if (getenv("TF_TRACE")) fprintf(stderr, "arrive %d at %.3f ms inst phase %d boundary %.3f\n", id, a.time/1e6, (int)clocks[0].phase, clocks[0].boundary/1e6);
   ++live.requests_received;
   live.prompt_tokens += r.input_tokens;
   const int k = Route();
@@ -230,6 +233,7 @@ void Emulator::Impl::OnPlan(int k) {
     return;
   }
   c.phase = InstanceClock::Phase::kRunning;
+  if (getenv("TF_TRACE")) fprintf(stderr, "start at %.3f (now %.3f) end %.3f prefill %lld seqs %d decode %d\n", c.boundary/1e6, Now()/1e6, end/1e6, (long long)instances[k].last_iteration().batch.prefill_tokens, instances[k].last_iteration().batch.prefill_sequences, instances[k].last_iteration().batch.decode_sequences);
   c.end = end;
   c.last_cost = end - c.boundary;
 }

@@ -36,7 +36,8 @@ class Simplex {
     }
     auto toward = [&](double t) {  // centroid + t * (centroid - worst)
       std::vector<double> x(n);
-      for (std::size_t i = 0; i < n; ++i) x[i] = centroid[i] + t * (centroid[i] - points_[n].first[i]);
+      for (std::size_t i = 0; i < n; ++i)
+        x[i] = centroid[i] + t * (centroid[i] - points_[n].first[i]);
       return x;
     };
     auto reflected = toward(1.0);

@@ -30,6 +30,7 @@ Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved, const Simul
   out.resolved = resolved;
   ServeConfig serve = resolved.serve;
   serve.keep_iterations = options.keep_iterations;
+  serve.keep_requests = options.keep_requests;
   serve.pools.clear();
   serve.deployments.clear();
   nlohmann::json memory = nlohmann::json::array();

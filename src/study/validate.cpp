@@ -49,9 +49,11 @@ std::string WorkloadYaml(const MeasuredRow& row, std::int64_t max_requests) {
 }
 
 std::string RowScenarioYaml(const MeasuredRow& row, std::int64_t max_requests) {
-  if (!row.simulatable) throw InputError("not simulatable (variable lengths or unparsed deployment)");
+  if (!row.simulatable)
+    throw InputError("not simulatable (variable lengths or unparsed deployment)");
   if (!row.input_tokens || !row.output_tokens) throw InputError("no fixed input/output lengths");
-  std::string y = fmt::format("model: {}\nhardware:\n  gpu: {}\n", Quoted(row.model), Quoted(row.gpu));
+  std::string y =
+      fmt::format("model: {}\nhardware:\n  gpu: {}\n", Quoted(row.model), Quoted(row.gpu));
   if (row.num_gpus) y += fmt::format("  num_gpus: {}\n", *row.num_gpus);
   y += ParallelismYaml(row);
   y += fmt::format("precision:\n  weights: {}\n", Quoted(row.precision));
@@ -180,8 +182,8 @@ ValidationRun RunValidation(const std::vector<MeasuredRow>& table, const Catalog
       selected.push_back(row);
     }
   }
-  run.rows = SimulateRows(PrepareRows(selected, catalog, options.max_requests),
-                          options.calibration, options.threads);
+  run.rows = SimulateRows(PrepareRows(selected, catalog, options.max_requests), options.calibration,
+                          options.threads);
   return run;
 }
 

@@ -14,7 +14,8 @@ namespace tokenfab {
 namespace {
 
 // Reads one field starting at text[i]; leaves i on the separator or end. Counts newlines.
-std::string ReadField(const std::string& text, std::size_t& i, int& line, const std::string& origin) {
+std::string ReadField(const std::string& text, std::size_t& i, int& line,
+                      const std::string& origin) {
   std::string field;
   if (i < text.size() && text[i] == '"') {
     const int start_line = line;
@@ -36,7 +37,8 @@ std::string ReadField(const std::string& text, std::size_t& i, int& line, const 
       field += c;
     }
   }
-  while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') field += text[i++];
+  while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
+    field += text[i++];
   return field;
 }
 
@@ -141,7 +143,8 @@ Result<std::vector<MeasuredRow>> ParseMeasuredRows(const std::string& csv_text,
   return CatchInputErrors([&] {
     const CsvTable t = ParseCsvOrThrow(csv_text, origin);
     std::vector<MeasuredRow> rows;
-    for (std::size_t i = 0; i < t.rows.size(); ++i) rows.push_back(ReadRow(RowReader(t, i, origin)));
+    for (std::size_t i = 0; i < t.rows.size(); ++i)
+      rows.push_back(ReadRow(RowReader(t, i, origin)));
     return rows;
   });
 }
@@ -169,8 +172,8 @@ Result<std::map<std::string, std::string>> ParseSplit(const std::string& csv_tex
       const RowReader r(t, i, origin);
       const std::string side = r.Text("split");
       if (side != "fit" && side != "holdout") {
-        throw InputError(fmt::format("{}:{}: split '{}' is neither fit nor holdout", origin,
-                                     t.lines[i], side));
+        throw InputError(
+            fmt::format("{}:{}: split '{}' is neither fit nor holdout", origin, t.lines[i], side));
       }
       split[r.Text("id")] = side;
     }

@@ -44,7 +44,8 @@ TEST(ParseMeasuredRows, BadNumberNamesLineAndColumn) {
   const std::string text =
       "id,simulatable,model,gpu,num_gpus,tp,pp,ep,attention_dp,replicas,precision,framework,"
       "scenario,concurrency,rate,num_requests,input_tokens,output_tokens,metric,value,source\n"
-      "x-1,1,m,g,four,,,,0,,fp8,trtllm,offline,,,,128,128,throughput.output_tokens_per_s,1,\"s, t\"\n";
+      "x-1,1,m,g,four,,,,0,,fp8,trtllm,offline,,,,128,128,throughput.output_tokens_per_s,1,\"s, "
+      "t\"\n";
   auto rows = ParseMeasuredRows(text, "m.csv");
   ASSERT_FALSE(rows);
   EXPECT_NE(rows.error().message.find("m.csv:2"), std::string::npos) << rows.error().message;

@@ -16,9 +16,12 @@ struct Section {
   const char* title;
 };
 constexpr Section kSections[] = {
-    {"split x class", "By split and metric class"}, {"class", "By metric class"},
-    {"metric", "By metric"},       {"gpu", "By GPU"},
-    {"model", "By model"},         {"framework", "By framework"},
+    {"split x class", "By split and metric class"},
+    {"class", "By metric class"},
+    {"metric", "By metric"},
+    {"gpu", "By GPU"},
+    {"model", "By model"},
+    {"framework", "By framework"},
     {"source", "By source family"},
 };
 
@@ -38,15 +41,19 @@ std::string Deployment(const MeasuredRow& r) {
 }
 
 std::string Workload(const MeasuredRow& r) {
-  const std::string lengths = fmt::format("{}/{}", r.input_tokens.value_or(0), r.output_tokens.value_or(0));
-  if (r.scenario == "closed") return fmt::format("closed c={} {}", r.concurrency.value_or(0), lengths);
-  if (r.scenario == "poisson") return fmt::format("poisson {} req/s {}", FormatValue(r.rate.value_or(0)), lengths);
+  const std::string lengths =
+      fmt::format("{}/{}", r.input_tokens.value_or(0), r.output_tokens.value_or(0));
+  if (r.scenario == "closed")
+    return fmt::format("closed c={} {}", r.concurrency.value_or(0), lengths);
+  if (r.scenario == "poisson")
+    return fmt::format("poisson {} req/s {}", FormatValue(r.rate.value_or(0)), lengths);
   return r.scenario + " " + lengths;
 }
 
 ReportTable SummaryTable(const std::vector<GroupSummary>& summaries, const std::string& dimension) {
   ReportTable t{{dimension, "rows", "median APE %", "p90 APE %", "max APE %", "median pred/meas"},
-                {false, true, true, true, true, true}, {}};
+                {false, true, true, true, true, true},
+                {}};
   for (const GroupSummary& g : summaries) {
     if (g.dimension != dimension) continue;
     const ErrorSummary& e = g.errors;
@@ -89,25 +96,28 @@ std::vector<const RowOutcome*> Worst(const ValidationRun& run) {
 ReportTable SkippedTable(const ValidationRun& run) {
   ReportTable t{{"id", "gpu", "model", "metric", "reason"}, {}, {}};
   for (const RowOutcome& o : run.rows) {
-    if (!o.simulated) t.rows.push_back({o.row.id, o.row.gpu, o.row.model, o.row.metric, o.skip_reason});
+    if (!o.simulated)
+      t.rows.push_back({o.row.id, o.row.gpu, o.row.model, o.row.metric, o.skip_reason});
   }
   return t;
 }
 
 std::string GoalLine(const ValidationRun& run) {
   const ErrorSummary s = HoldoutThroughput(run.rows);
-  if (s.count == 0) return "Goal (held-out throughput rows): no held-out throughput rows in this run.";
-  return fmt::format("Goal (held-out throughput rows: median APE <= {:.0f} %, p90 <= {:.0f} %): "
-                     "median {:.1f} %, p90 {:.1f} % over {} rows: {}.",
-                     kGoalMedianApe, kGoalP90Ape, s.median_ape, s.p90_ape, s.count,
-                     MeetsGoal(s) ? "met" : "NOT met");
+  if (s.count == 0)
+    return "Goal (held-out throughput rows): no held-out throughput rows in this run.";
+  return fmt::format(
+      "Goal (held-out throughput rows: median APE <= {:.0f} %, p90 <= {:.0f} %): "
+      "median {:.1f} %, p90 {:.1f} % over {} rows: {}.",
+      kGoalMedianApe, kGoalP90Ape, s.median_ape, s.p90_ape, s.count,
+      MeetsGoal(s) ? "met" : "NOT met");
 }
 
 std::string Counts(const ValidationRun& run) {
   const auto simulated = Simulated(run).size();
-  return fmt::format("{} rows in the table, {} not simulatable; {} selected, {} simulated, {} skipped",
-                     run.table_rows, run.not_simulatable, run.rows.size(), simulated,
-                     run.rows.size() - simulated);
+  return fmt::format(
+      "{} rows in the table, {} not simulatable; {} selected, {} simulated, {} skipped",
+      run.table_rows, run.not_simulatable, run.rows.size(), simulated, run.rows.size() - simulated);
 }
 
 std::string Selection(const ValidationRun& run) {
@@ -117,7 +127,8 @@ std::string Selection(const ValidationRun& run) {
   if (!o.profile.empty()) s += ", profile " + o.profile;
   if (!o.filter.empty()) s += ", filter '" + o.filter + "'";
   s += fmt::format(", at most {} requests per simulation", o.max_requests);
-  s += ", calibration " + (run.calibration.empty() ? std::string("none (catalog profiles)") : run.calibration);
+  s += ", calibration " +
+       (run.calibration.empty() ? std::string("none (catalog profiles)") : run.calibration);
   return s;
 }
 
@@ -135,10 +146,13 @@ std::string ValidationText(const ValidationRun& run) {
   std::string out = TextTable(RowsTable(Simulated(run)));
   const ReportTable skipped = SkippedTable(run);
   if (!skipped.rows.empty()) out += "\nskipped rows:\n" + TextTable(skipped);
-  for (const Section& s : kSections) out += fmt::format("\n{}:\n{}", s.title, TextTable(SummaryTable(Summaries(run.rows), s.dimension)));
+  for (const Section& s : kSections)
+    out += fmt::format("\n{}:\n{}", s.title,
+                       TextTable(SummaryTable(Summaries(run.rows), s.dimension)));
   const ErrorSummary all = SummarizeRows(run.rows);
-  out += fmt::format("\n{}\noverall: median APE {:.1f} %, p90 {:.1f} %, max {:.1f} % over {} rows\n",
-                     Counts(run), all.median_ape, all.p90_ape, all.max_ape, all.count);
+  out +=
+      fmt::format("\n{}\noverall: median APE {:.1f} %, p90 {:.1f} %, max {:.1f} % over {} rows\n",
+                  Counts(run), all.median_ape, all.p90_ape, all.max_ape, all.count);
   return out + GoalLine(run) + "\n";
 }
 
@@ -148,12 +162,17 @@ std::string ValidationMarkdown(const ValidationRun& run, const std::string& comm
   std::string out = "# Validation: tokenfab against published measurements\n\n";
   out += fmt::format("Generated by `{}`. Do not edit by hand: rerun the command.\n\n", command);
   out += std::string(kMethod) + "\n\n";
-  out += fmt::format("- Data: `{}`, split `{}` (see `data/validation/README.md`).\n", run.data_path, run.split_path);
+  out += fmt::format("- Data: `{}`, split `{}` (see `data/validation/README.md`).\n", run.data_path,
+                     run.split_path);
   out += fmt::format("- Selection: {}.\n- Rows: {}.\n", Selection(run), Counts(run));
-  out += fmt::format("- Overall: median APE {:.1f} %, p90 {:.1f} %, max {:.1f} %.\n", all.median_ape, all.p90_ape, all.max_ape);
+  out += fmt::format("- Overall: median APE {:.1f} %, p90 {:.1f} %, max {:.1f} %.\n",
+                     all.median_ape, all.p90_ape, all.max_ape);
   out += "- " + GoalLine(run) + "\n\n## Summary\n";
-  for (const Section& s : kSections) out += fmt::format("\n### {}\n\n{}", s.title, MarkdownTable(SummaryTable(summaries, s.dimension)));
-  out += fmt::format("\n## The {} worst rows\n\n{}", kWorstRows, MarkdownTable(RowsTable(Worst(run))));
+  for (const Section& s : kSections)
+    out +=
+        fmt::format("\n### {}\n\n{}", s.title, MarkdownTable(SummaryTable(summaries, s.dimension)));
+  out +=
+      fmt::format("\n## The {} worst rows\n\n{}", kWorstRows, MarkdownTable(RowsTable(Worst(run))));
   out += "\n## Every row\n\n" + MarkdownTable(RowsTable(Simulated(run)));
   const ReportTable skipped = SkippedTable(run);
   if (!skipped.rows.empty()) out += "\n## Skipped rows\n\n" + MarkdownTable(skipped);
@@ -168,12 +187,16 @@ std::string ValidationHtml(const ValidationRun& run, const std::string& command)
       "margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:2px 8px;font-size:0.9em}"
       "th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}</style>\n"
       "</head><body>\n<h1>tokenfab against published measurements</h1>\n";
-  out += "<p>Generated by <code>" + HtmlEscape(command) + "</code>. " + HtmlEscape(kMethod) + "</p>\n";
-  out += "<ul><li>Data: <code>" + HtmlEscape(run.data_path) + "</code></li><li>Selection: " +
-         HtmlEscape(Selection(run)) + "</li><li>Rows: " + HtmlEscape(Counts(run)) + "</li><li>" +
-         HtmlEscape(GoalLine(run)) + "</li></ul>\n";
-  for (const Section& s : kSections) out += fmt::format("<h2>{}</h2>\n{}", s.title, HtmlTable(SummaryTable(summaries, s.dimension)));
-  out += fmt::format("<h2>The {} worst rows</h2>\n{}", kWorstRows, HtmlTable(RowsTable(Worst(run))));
+  out +=
+      "<p>Generated by <code>" + HtmlEscape(command) + "</code>. " + HtmlEscape(kMethod) + "</p>\n";
+  out += "<ul><li>Data: <code>" + HtmlEscape(run.data_path) +
+         "</code></li><li>Selection: " + HtmlEscape(Selection(run)) +
+         "</li><li>Rows: " + HtmlEscape(Counts(run)) + "</li><li>" + HtmlEscape(GoalLine(run)) +
+         "</li></ul>\n";
+  for (const Section& s : kSections)
+    out += fmt::format("<h2>{}</h2>\n{}", s.title, HtmlTable(SummaryTable(summaries, s.dimension)));
+  out +=
+      fmt::format("<h2>The {} worst rows</h2>\n{}", kWorstRows, HtmlTable(RowsTable(Worst(run))));
   out += "<h2>Every row</h2>\n" + HtmlTable(RowsTable(Simulated(run)));
   const ReportTable skipped = SkippedTable(run);
   if (!skipped.rows.empty()) out += "<h2>Skipped rows</h2>\n" + HtmlTable(skipped);
@@ -181,8 +204,11 @@ std::string ValidationHtml(const ValidationRun& run, const std::string& command)
 }
 
 nlohmann::json ErrorSummaryJson(const ErrorSummary& s) {
-  return {{"count", s.count}, {"median_ape_pct", s.median_ape}, {"p90_ape_pct", s.p90_ape},
-          {"max_ape_pct", s.max_ape}, {"median_ratio", s.median_ratio}};
+  return {{"count", s.count},
+          {"median_ape_pct", s.median_ape},
+          {"p90_ape_pct", s.p90_ape},
+          {"max_ape_pct", s.max_ape},
+          {"median_ratio", s.median_ratio}};
 }
 
 nlohmann::json ValidationJson(const ValidationRun& run) {
@@ -191,8 +217,11 @@ nlohmann::json ValidationJson(const ValidationRun& run) {
   j["data"] = run.data_path;
   j["split_file"] = run.split_path;
   j["calibration"] = run.calibration;
-  j["options"] = {{"split", o.split}, {"filter", o.filter}, {"class", o.metric_class},
-                  {"profile", o.profile}, {"max_requests", o.max_requests}};
+  j["options"] = {{"split", o.split},
+                  {"filter", o.filter},
+                  {"class", o.metric_class},
+                  {"profile", o.profile},
+                  {"max_requests", o.max_requests}};
   j["table_rows"] = run.table_rows;
   j["not_simulatable"] = run.not_simulatable;
   j["rows"] = nlohmann::json::array();
@@ -202,11 +231,18 @@ nlohmann::json ValidationJson(const ValidationRun& run) {
       j["skipped"].push_back({{"id", r.row.id}, {"reason", r.skip_reason}});
       continue;
     }
-    j["rows"].push_back({{"id", r.row.id}, {"split", r.row.split}, {"gpu", r.row.gpu},
-                         {"model", r.row.model}, {"framework", r.row.framework},
-                         {"precision", r.row.precision}, {"metric", r.row.metric},
-                         {"class", MetricClassOf(r.row.metric)}, {"measured", r.row.value},
-                         {"predicted", r.predicted}, {"ape_pct", r.ape}, {"source", r.row.source}});
+    j["rows"].push_back({{"id", r.row.id},
+                         {"split", r.row.split},
+                         {"gpu", r.row.gpu},
+                         {"model", r.row.model},
+                         {"framework", r.row.framework},
+                         {"precision", r.row.precision},
+                         {"metric", r.row.metric},
+                         {"class", MetricClassOf(r.row.metric)},
+                         {"measured", r.row.value},
+                         {"predicted", r.predicted},
+                         {"ape_pct", r.ape},
+                         {"source", r.row.source}});
   }
   j["summaries"] = nlohmann::json::array();
   for (const GroupSummary& g : Summaries(run.rows)) {
@@ -216,8 +252,10 @@ nlohmann::json ValidationJson(const ValidationRun& run) {
     j["summaries"].push_back(s);
   }
   const ErrorSummary goal = HoldoutThroughput(run.rows);
-  j["goal"] = {{"median_ape_pct_max", kGoalMedianApe}, {"p90_ape_pct_max", kGoalP90Ape},
-               {"holdout_throughput", ErrorSummaryJson(goal)}, {"met", MeetsGoal(goal)}};
+  j["goal"] = {{"median_ape_pct_max", kGoalMedianApe},
+               {"p90_ape_pct_max", kGoalP90Ape},
+               {"holdout_throughput", ErrorSummaryJson(goal)},
+               {"met", MeetsGoal(goal)}};
   return j;
 }
 

@@ -16,7 +16,8 @@ struct Dimension {
 
 std::vector<Dimension> Dimensions() {
   return {
-      {"split x class", [](const MeasuredRow& r) {
+      {"split x class",
+       [](const MeasuredRow& r) {
          return (r.split.empty() ? "unsplit" : r.split) + " / " + MetricClassOf(r.metric);
        }},
       {"class", [](const MeasuredRow& r) { return MetricClassOf(r.metric); }},
@@ -49,7 +50,8 @@ std::vector<GroupSummary> Summaries(const std::vector<RowOutcome>& rows) {
     for (const RowOutcome& r : rows) {
       if (r.simulated) groups[d.key(r.row)].push_back(r);
     }
-    for (const auto& [value, members] : groups) out.push_back({d.name, value, SummarizeRows(members)});
+    for (const auto& [value, members] : groups)
+      out.push_back({d.name, value, SummarizeRows(members)});
   }
   return out;
 }
@@ -57,7 +59,8 @@ std::vector<GroupSummary> Summaries(const std::vector<RowOutcome>& rows) {
 ErrorSummary HoldoutThroughput(const std::vector<RowOutcome>& rows) {
   std::vector<RowOutcome> holdout;
   for (const RowOutcome& r : rows) {
-    if (r.row.split == "holdout" && MetricClassOf(r.row.metric) == "throughput") holdout.push_back(r);
+    if (r.row.split == "holdout" && MetricClassOf(r.row.metric) == "throughput")
+      holdout.push_back(r);
   }
   return SummarizeRows(holdout);
 }

@@ -57,7 +57,7 @@ export function chartCard(spec) {
       parsing: false,
       normalized: true,
       interaction: { mode: 'nearest', intersect: false, axis: 'x' },
-      plugins: { legend: { display: datasets.length > 1, labels: { boxWidth: 12 } } },
+      plugins: { legend: { display: datasets.length > 1, labels: { usePointStyle: true, pointStyle: 'line' } } },
       scales,
     },
   });

@@ -33,5 +33,8 @@ export function validationTables(v) {
       table([['id', 'id'], ['split', 'split'], ['model', 'model'], ['gpu', 'gpu'], ['framework', 'framework'],
         ['metric', 'metric'], ['measured', 'measured'], ['predicted', 'predicted'], ['ape_pct', 'APE %']], rows));
   }
+  if (Array.isArray(v.skipped) && v.skipped.length) {
+    parts.push(el('h3', { text: 'Skipped rows' }), table([['id', 'id'], ['reason', 'reason']], v.skipped));
+  }
   return el('div', {}, parts);
 }

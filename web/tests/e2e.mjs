@@ -46,13 +46,13 @@ function startServer() {
   });
 }
 
+// Playwright gives the browser a fresh, empty profile (--user-data-dir) of its own.
 async function launch() {
   return pw.launch({
     executablePath: chromium,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${fs.mkdtempSync(path.join(scratch, 'profile-'))}`],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 

@@ -11,7 +11,7 @@
 namespace tokenfab {
 
 // What the simulation charts draw, small enough for big runs (at most `max_points` time
-// buckets, at most kCdfPoints points per CDF):
+// buckets (default 500), at most kCdfPoints points per CDF):
 //   {"cdf": {"ttft_ms"|"tpot_ms"|"e2e_ms": [[value, fraction of requests <= value], ...]},
 //    "bucket_s": width of a time bucket, "t0_s": start of the first,
 //    "series": {"t_s": bucket midpoints, "output_tokens_per_s", "in_system", "waiting"
@@ -21,7 +21,7 @@ namespace tokenfab {
 //               "batch_sequences", "batch_tokens" (mean per iteration); null where a bucket
 //               has no iteration}}
 inline constexpr int kCdfPoints = 400;
-nlohmann::json SimulationChartData(const ServeResult& result, int max_points = 1000);
+nlohmann::json SimulationChartData(const ServeResult& result, int max_points = 500);
 
 // A report of one simulation: summary, latency CDFs, throughput, requests in the system,
 // KV-cache use and batch size over time. `metrics_json` is MetricsJson(...) (plus extras);

@@ -63,6 +63,10 @@ struct ServeConfig {
   double window_s = 0;     // > 0: metrics per time window of this length
   std::uint64_t seed = 1;
   bool keep_iterations = false;  // keep every IterationRecord (for CSV and traces)
+  // Keep every Request in ServeResult::requests. When false, a finished request's slot is
+  // reused, so memory follows the requests in flight rather than all requests ever served
+  // (factory-hour runs); ServeResult::requests then holds only the last occupants.
+  bool keep_requests = true;
 };
 
 struct ServeResult {

@@ -15,24 +15,24 @@
 namespace tokenfab {
 
 struct CalibrateOptions {
-  std::string profile = "trtllm";     // engine profile whose constants are fitted
-  std::string gpu;                    // fit only this GPU's rows, into `gpus:` ("" = all GPUs)
-  bool per_gpu = false;               // after the all-GPU fit, refit each GPU over it
-  std::vector<std::string> constants; // names to fit (empty = all CalibratedConstants())
-  std::string metric_class;           // rows of this class only ("" = every class)
-  std::string filter;                 // substring of id, model or gpu ("" = all)
+  std::string profile = "trtllm";      // engine profile whose constants are fitted
+  std::string gpu;                     // fit only this GPU's rows, into `gpus:` ("" = all GPUs)
+  bool per_gpu = false;                // after the all-GPU fit, refit each GPU over it
+  std::vector<std::string> constants;  // names to fit (empty = all CalibratedConstants())
+  std::string metric_class;            // rows of this class only ("" = every class)
+  std::string filter;                  // substring of id, model or gpu ("" = all)
   // Fitting simulates every fit row per evaluation, so it runs short simulations.
   std::int64_t max_requests = 200;
-  int max_rows = 0;             // fit an evenly spaced subset of at most this many rows (0 = all)
-  int max_evaluations = 200;    // objective evaluations per fit
-  int min_rows_per_gpu = 6;     // per_gpu: GPUs with fewer fit rows keep the all-GPU constants
+  int max_rows = 0;           // fit an evenly spaced subset of at most this many rows (0 = all)
+  int max_evaluations = 200;  // objective evaluations per fit
+  int min_rows_per_gpu = 6;   // per_gpu: GPUs with fewer fit rows keep the all-GPU constants
   std::int64_t report_max_requests = 2000;  // simulations of the before/after report
   int threads = 0;
 };
 
 struct ConstantsFit {
-  std::string scope;          // "all GPUs" or a GPU id
-  ConstantOverrides values;   // fitted constants (the others unset)
+  std::string scope;         // "all GPUs" or a GPU id
+  ConstantOverrides values;  // fitted constants (the others unset)
   int rows = 0;
   int evaluations = 0;
   double rms_log_error_before = 0;  // sqrt(mean(log(pred / meas)^2)) over the fitted rows

@@ -13,6 +13,7 @@ namespace tokenfab {
 
 struct SimulateOptions {
   bool keep_iterations = false;  // needed for CSV tables and timelines
+  bool keep_requests = true;     // false: bounded memory for very large runs (no request table)
 };
 
 struct SimulateOutput {
