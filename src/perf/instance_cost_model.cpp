@@ -243,8 +243,7 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
                     engine_.per_sequence_overhead_s * batch.Sequences();
   cost.draft_s = DraftSeconds(batch);
   cost.seconds = compute + cost.communication_s + cost.draft_s + cost.overhead_s;
-  const double busy =
-      std::min(1.0, (compute + cost.communication_s + cost.draft_s) / cost.seconds);
+  const double busy = std::min(1.0, (compute + cost.communication_s + cost.draft_s) / cost.seconds);
   const double f = options_.idle_power_fraction;
   cost.joules = num_gpus() * gpu_.tdp_watts * cost.seconds * (f + (1 - f) * busy);
   return cost;

@@ -60,14 +60,19 @@ void Instance::LeaveDecode(RequestId id, std::int64_t kv_tokens) {
   --decoding_;
   kv_offset_sum_ -= r.join_kv - Emitted(r.join_step);
   --phase_count_[Group(r)];
-  const std::int64_t held = config_.kv_admission == KvAdmission::kOnDemand
-                                ? PrivateBlocks(r, kv_tokens)
-                                : r.blocks;
+  const std::int64_t held =
+      config_.kv_admission == KvAdmission::kOnDemand ? PrivateBlocks(r, kv_tokens) : r.blocks;
   ReleaseKv(r, kv_tokens, held);
   r.blocks = 0;
   Level& level = LevelOf(r.priority);
-  if (r.prev != kNoRequest) (*requests_)[r.prev].next = r.next; else level.oldest = r.next;
-  if (r.next != kNoRequest) (*requests_)[r.next].prev = r.prev; else level.newest = r.prev;
+  if (r.prev != kNoRequest)
+    (*requests_)[r.prev].next = r.next;
+  else
+    level.oldest = r.next;
+  if (r.next != kNoRequest)
+    (*requests_)[r.next].prev = r.prev;
+  else
+    level.newest = r.prev;
   r.prev = r.next = kNoRequest;
 }
 

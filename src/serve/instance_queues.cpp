@@ -44,8 +44,9 @@ bool Instance::CanAdmit(const Request& r) const {
   }
   const std::int64_t target = r.PrefillTarget();
   const std::int64_t cached =
-      caching_ ? std::int64_t{cache_.Match(r, cache_.Entries(r, target - 1))} * cache_.entry_tokens()
-               : 0;
+      caching_
+          ? std::int64_t{cache_.Match(r, cache_.Entries(r, target - 1))} * cache_.entry_tokens()
+          : 0;
   std::int64_t chunk = target - cached;
   if (config_.chunked_prefill) {
     const std::int64_t budget = config_.max_num_tokens - decoding_ * (config_.spec_tokens + 1);

@@ -39,8 +39,9 @@ PrefixCache::PrefixCache(int hash_block_tokens, int kv_block_tokens,
 int PrefixCache::Entries(const Request& r, std::int64_t tokens) const {
   std::int64_t blocks = 0;
   if (r.prefix_hashes_begin >= 0) {
-    const bool known = hashes_ != nullptr &&
-                       static_cast<std::size_t>(r.prefix_hashes_begin) + r.prefix_blocks <= hashes_->size();
+    const bool known =
+        hashes_ != nullptr &&
+        static_cast<std::size_t>(r.prefix_hashes_begin) + r.prefix_blocks <= hashes_->size();
     if (known) blocks = std::min<std::int64_t>(r.prefix_blocks, tokens / hash_block_tokens_);
   } else if (r.session >= 0) {
     blocks = tokens / hash_block_tokens_;
@@ -68,14 +69,23 @@ void PrefixCache::PushNewest(std::int32_t e) {
   Entry& x = entries_[e];
   x.prev = lru_tail_;
   x.next = -1;
-  if (lru_tail_ >= 0) entries_[lru_tail_].next = e; else lru_head_ = e;
+  if (lru_tail_ >= 0)
+    entries_[lru_tail_].next = e;
+  else
+    lru_head_ = e;
   lru_tail_ = e;
 }
 
 void PrefixCache::Unlink(std::int32_t e) {
   Entry& x = entries_[e];
-  if (x.prev >= 0) entries_[x.prev].next = x.next; else lru_head_ = x.next;
-  if (x.next >= 0) entries_[x.next].prev = x.prev; else lru_tail_ = x.prev;
+  if (x.prev >= 0)
+    entries_[x.prev].next = x.next;
+  else
+    lru_head_ = x.next;
+  if (x.next >= 0)
+    entries_[x.next].prev = x.prev;
+  else
+    lru_tail_ = x.prev;
   x.prev = x.next = -1;
 }
 

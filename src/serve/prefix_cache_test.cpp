@@ -47,7 +47,7 @@ TEST(PrefixCacheUnit, MatchesOnlyALeadingRunAndEvictsChainsFromTheirEnd) {
   EXPECT_EQ(cache.pinned_blocks(), 2);
   EXPECT_EQ(cache.Evict(2), 2);  // the unpinned tail of a's chain: blocks 4, then 3
   EXPECT_EQ(cache.Match(a, 4), 2);
-  EXPECT_EQ(cache.Evict(10), 0);  // the rest is pinned
+  EXPECT_EQ(cache.Evict(10), 0);         // the rest is pinned
   EXPECT_EQ(cache.Release(b, 2, 4), 2);  // b keeps its own blocks 3 and 4
   EXPECT_EQ(cache.pinned_blocks(), 0);
   EXPECT_EQ(cache.evictable_blocks(), 4);

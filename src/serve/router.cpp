@@ -60,7 +60,8 @@ int Router::Pick(const Request& r, std::vector<Instance>& instances) {
   int local = policy_ == RouterPolicy::kPrefixAware ? PickByPrefix(r, instances) : -1;
   if (local < 0) local = static_cast<int>(load_[1] & ((1 << 24) - 1));
   std::uint64_t key = 0;
-  if (policy_ == RouterPolicy::kPrefixAware && count_ > kScanLimit && PrefixKey(r, instances, key)) {
+  if (policy_ == RouterPolicy::kPrefixAware && count_ > kScanLimit &&
+      PrefixKey(r, instances, key)) {
     last_[key] = local;
   }
   // The pick's load grows now, before its iteration starts, so a burst spreads out.

@@ -31,7 +31,8 @@ class Router {
   void Set(int local, std::int64_t load);
   std::int64_t Load(int local) const { return load_[leaves_ + local] >> 24; }
   int PickByPrefix(const Request& r, const std::vector<Instance>& instances) const;
-  bool PrefixKey(const Request& r, const std::vector<Instance>& instances, std::uint64_t& key) const;
+  bool PrefixKey(const Request& r, const std::vector<Instance>& instances,
+                 std::uint64_t& key) const;
 
   static constexpr int kScanLimit = 64;
 

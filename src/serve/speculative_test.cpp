@@ -5,7 +5,6 @@
 #include <map>
 #include <random>
 #include <tuple>
-#include <cstdio>
 
 #include "toy_serving_test_util.h"
 
@@ -116,7 +115,8 @@ TEST_P(SpeculativeKv, BlocksMatchTheRunningRequestsKvAndTokensAreConserved) {
   const auto blocks = [&](std::int64_t tokens) { return (tokens + block - 1) / block; };
   while (d.Step()) {
     std::map<RequestId, std::int32_t> decoding;
-    d.instance().VisitDecoding([&](RequestId id, std::int32_t generated) { decoding[id] = generated; });
+    d.instance().VisitDecoding(
+        [&](RequestId id, std::int32_t generated) { decoding[id] = generated; });
     std::int64_t expected = 0;
     for (const Request& r : d.requests()) {
       if (r.Finished()) continue;
@@ -129,7 +129,6 @@ TEST_P(SpeculativeKv, BlocksMatchTheRunningRequestsKvAndTokensAreConserved) {
     }
     ASSERT_EQ(d.instance().used_blocks(), expected) << "at " << d.now();
   }
-  std::printf("now=%lld preempt=%lld produced=%lld\n", (long long)d.now(), (long long)d.instance().preemptions(), (long long)d.produced());
   EXPECT_GT(d.instance().preemptions(), 0);
   for (const Request& r : d.requests()) EXPECT_TRUE(r.Finished());
   EXPECT_EQ(d.produced(), requested);

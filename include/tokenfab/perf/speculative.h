@@ -16,8 +16,8 @@ enum class SpeculativeMethod {
 
 struct SpeculativeConfig {
   SpeculativeMethod method = SpeculativeMethod::kNone;
-  int num_tokens = 0;      // k: draft tokens per sequence per step
-  double acceptance = 0;   // a: probability a draft token is accepted, given the ones before were
+  int num_tokens = 0;     // k: draft tokens per sequence per step
+  double acceptance = 0;  // a: probability a draft token is accepted, given the ones before were
   const InstanceCostModel* draft = nullptr;  // kDraftModel: the draft's cost model (not owned)
 };
 
