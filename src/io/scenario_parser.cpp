@@ -405,6 +405,16 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   ReadClasses(r, s);
   s.model_routing = r.Choice("routing.policy", {"by_difficulty", "by_class"});
   s.window_s = r.Number("metrics.window_s", 0, true);
+  s.spec_tokens = static_cast<int>(r.As<long long>("speculative.num_tokens"));
+  if (s.spec_tokens < 0 || s.spec_tokens > 16) {
+    throw InputError(r.Get("speculative.num_tokens").where +
+                     ": key 'speculative.num_tokens' must be an integer from 0 to 16");
+  }
+  s.spec_acceptance = r.Number("speculative.acceptance_rate", 0, true);
+  if (s.spec_acceptance > 1) {
+    throw InputError(r.Get("speculative.acceptance_rate").where +
+                     ": key 'speculative.acceptance_rate' must be between 0 and 1");
+  }
   if (s.window_s > 0 && s.window_s < kMinWindowS) {
     throw InputError(
         fmt::format("{}: key 'metrics.window_s' must be 0 (off) or at least {} s, got {}",

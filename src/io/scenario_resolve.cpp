@@ -94,6 +94,8 @@ void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
   }
   c.kv_block_size = s.kv_block_size.value_or(r.engine.kv_block_size);
   c.chunked_prefill = s.chunked_prefill.value_or(r.engine.chunked_prefill);
+  c.spec_tokens = s.spec_tokens;
+  c.spec_acceptance = s.spec_acceptance;
   const std::string admission = s.kv_admission.empty() ? r.engine.kv_admission : s.kv_admission;
   c.kv_admission = admission == "reserve_full" ? KvAdmission::kReserveFull : KvAdmission::kOnDemand;
   if (c.kv_block_size > 4096) {
@@ -275,6 +277,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
     }
   }
   j["metrics"] = {{"window_s", s.window_s}};
+  j["speculative"] = {{"num_tokens", s.spec_tokens}, {"acceptance_rate", s.spec_acceptance}};
   j["num_gpus"] = r.num_gpus;
   j["hardware"]["num_gpus"] = r.num_gpus;
   return j;

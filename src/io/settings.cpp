@@ -92,6 +92,10 @@ constexpr std::array kSettings = {
     SettingInfo{"routing.policy", SettingType::kString, "by_difficulty",
                 "with deployments: by_difficulty (each request has a difficulty score in [0, 1); "
                 "the first deployment whose difficulty_max exceeds it serves it) or by_class"},
+    SettingInfo{"speculative.num_tokens", SettingType::kInt, "0",
+                "speculative decoding: draft tokens proposed per decode step (0: off)"},
+    SettingInfo{"speculative.acceptance_rate", SettingType::kNumber, "0",
+                "speculative decoding: probability that each draft token is accepted"},
     SettingInfo{"metrics.window_s", SettingType::kNumber, "0",
                 "> 0: also report metrics per time window of this many seconds (at least 0.001)"},
 };

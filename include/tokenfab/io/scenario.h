@@ -77,6 +77,8 @@ struct Scenario {
   double difficulty_max = 1.0;
   std::string model_routing = "by_difficulty";
   double window_s = 0;
+  int spec_tokens = 0;
+  double spec_acceptance = 0;
 };
 
 // The YAML of the built-in default scenario (examples/default.yaml holds the same text).
