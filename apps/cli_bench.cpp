@@ -35,8 +35,8 @@ std::string ScenarioText(const std::string& path) {
 void RunBenchCommand(BenchArgs a) {
   auto resolved = LoadResolvedScenario(a.scenario, a.overrides);
   if (!resolved) return Fail(kExitInput, resolved.error().message);
-  a.options.scenario_source = {{"path", a.scenario}, {"yaml", ScenarioText(a.scenario)},
-                               {"overrides", a.overrides}};
+  a.options.scenario_source = {
+      {"path", a.scenario}, {"yaml", ScenarioText(a.scenario)}, {"overrides", a.overrides}};
   if (a.options.api_key.empty()) {
     if (const char* key = std::getenv("OPENAI_API_KEY")) a.options.api_key = key;
   }
@@ -47,7 +47,8 @@ void RunBenchCommand(BenchArgs a) {
     std::string text = SummaryText(out->metrics, out->json["config"]);
     const std::string from = "tokenfab simulate:";
     if (text.rfind(from, 0) == 0) {
-      text.replace(0, from.size(), fmt::format("tokenfab bench ({}, model {}):", a.options.endpoint, out->model));
+      text.replace(0, from.size(),
+                   fmt::format("tokenfab bench ({}, model {}):", a.options.endpoint, out->model));
     }
     // The simulator's own line does not apply to a measurement.
     if (const auto sim = text.find("  simulator"); sim != std::string::npos) text.erase(sim);
@@ -71,8 +72,9 @@ void RunBenchCommand(BenchArgs a) {
 
 void AddBench(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "bench", "drive an OpenAI-compatible endpoint with a scenario's workload and measure it as the twin reports");
+  CLI::App* cmd = app.add_subcommand("bench",
+                                     "drive an OpenAI-compatible endpoint with a scenario's "
+                                     "workload and measure it as the twin reports");
   cmd->add_option("--endpoint", a->options.endpoint, "server URL, e.g. http://127.0.0.1:8000")
       ->required();
   cmd->add_option("scenario", a->scenario, "scenario YAML file; omitted: the built-in default");

@@ -23,8 +23,8 @@ void PrintGpus(const Catalog& c) {
 
 void PrintModels(const Catalog& c) {
   fmt::print("Models ({}):\n", c.models().size());
-  fmt::print("  {:<18} {:>8} {:>8} {:>7} {:>6} {:>8} {:>8}\n", "id", "params B", "active B", "layers",
-             "hidden", "experts", "attn");
+  fmt::print("  {:<18} {:>8} {:>8} {:>7} {:>6} {:>8} {:>8}\n", "id", "params B", "active B",
+             "layers", "hidden", "experts", "attn");
   for (const auto& [id, m] : c.models()) {
     const ParameterCount p = CountParameters(m);
     fmt::print("  {:<18} {:>8.1f} {:>8.1f} {:>7} {:>6} {:>8} {:>8}\n", id, p.total / 1e9,
@@ -38,10 +38,11 @@ void PrintModels(const Catalog& c) {
 void PrintEngines(const Catalog& c) {
   fmt::print("Engine profiles ({}):\n", c.engines().size());
   for (const auto& [id, e] : c.engines()) {
-    fmt::print("  {:<8} {}: max_batch_size {}, max_num_tokens {}, kv_block_size {}, chunked_prefill {}, "
-               "kv_admission {}, iteration overhead {:.2f} ms\n",
-               id, e.name, e.max_batch_size, e.max_num_tokens, e.kv_block_size, e.chunked_prefill,
-               e.kv_admission, e.iteration_overhead_s * 1e3);
+    fmt::print(
+        "  {:<8} {}: max_batch_size {}, max_num_tokens {}, kv_block_size {}, chunked_prefill {}, "
+        "kv_admission {}, iteration overhead {:.2f} ms\n",
+        id, e.name, e.max_batch_size, e.max_num_tokens, e.kv_block_size, e.chunked_prefill,
+        e.kv_admission, e.iteration_overhead_s * 1e3);
     fmt::print("  {:<8} source: {}\n", "", e.sources);
   }
 }
@@ -50,7 +51,8 @@ void PrintEngines(const Catalog& c) {
 
 void AddCatalog(CLI::App& app) {
   auto what = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("catalog", "list the built-in GPUs, models and engine profiles with sources");
+  CLI::App* cmd = app.add_subcommand(
+      "catalog", "list the built-in GPUs, models and engine profiles with sources");
   cmd->add_option("what", *what, "gpus, models or engines (default: all)")
       ->check(CLI::IsMember({"gpus", "models", "engines", "systems"}));
   cmd->callback([what] {
@@ -71,14 +73,16 @@ void AddCatalog(CLI::App& app) {
 
 void AddKeys(CLI::App& app) {
   auto markdown = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("keys", "list every scenario key with its type, default and meaning");
+  CLI::App* cmd =
+      app.add_subcommand("keys", "list every scenario key with its type, default and meaning");
   cmd->add_flag("--markdown", *markdown, "print as a Markdown table (docs/scenario.md)");
   cmd->callback([markdown] {
     if (*markdown) {
       fmt::print("| key | type | default | meaning |\n|---|---|---|---|\n");
       for (const SettingInfo& s : ScenarioSettings()) {
         fmt::print("| `{}` | {} | {} | {} |\n", s.key, SettingTypeName(s.type),
-                   s.default_text.empty() ? "(derived)" : "`" + std::string(s.default_text) + "`", s.help);
+                   s.default_text.empty() ? "(derived)" : "`" + std::string(s.default_text) + "`",
+                   s.help);
       }
       return;
     }

@@ -35,13 +35,13 @@ void RunEmulateCommand(EmulateArgs a) {
   if (!server) return Fail(kExitInput, server.error().message);
   const nlohmann::json& c = resolved->config;
   if (!a.quiet) {
-    std::printf("tokenfab emulate: %s on %d x %s (%d instance(s), tp=%d), engine %s\n"
-                "serving model '%s' at http://%s:%d/v1 (metrics at /metrics); Ctrl-C stops\n",
-                c["model"].get<std::string>().c_str(), c["num_gpus"].get<int>(),
-                c["hardware"]["gpu"].get<std::string>().c_str(),
-                c["parallelism"]["replicas"].get<int>(), c["parallelism"]["tp"].get<int>(),
-                c["engine"]["profile"].get<std::string>().c_str(), (*server)->model_name().c_str(),
-                a.server.host.c_str(), (*server)->port());
+    std::printf(
+        "tokenfab emulate: %s on %d x %s (%d instance(s), tp=%d), engine %s\n"
+        "serving model '%s' at http://%s:%d/v1 (metrics at /metrics); Ctrl-C stops\n",
+        c["model"].get<std::string>().c_str(), c["num_gpus"].get<int>(),
+        c["hardware"]["gpu"].get<std::string>().c_str(), c["parallelism"]["replicas"].get<int>(),
+        c["parallelism"]["tp"].get<int>(), c["engine"]["profile"].get<std::string>().c_str(),
+        (*server)->model_name().c_str(), a.server.host.c_str(), (*server)->port());
     std::fflush(stdout);
   }
   int signal = 0;
@@ -49,11 +49,12 @@ void RunEmulateCommand(EmulateArgs a) {
   const EmulatorStats stats = (*server)->emulator().Stats();
   (*server)->Stop();
   if (!a.quiet) {
-    std::printf("tokenfab emulate: stopped after %.1f s: %lld requests received, %lld completed, "
-                "%lld tokens generated\n",
-                stats.uptime_s, static_cast<long long>(stats.requests_received),
-                static_cast<long long>(stats.requests_completed),
-                static_cast<long long>(stats.generation_tokens));
+    std::printf(
+        "tokenfab emulate: stopped after %.1f s: %lld requests received, %lld completed, "
+        "%lld tokens generated\n",
+        stats.uptime_s, static_cast<long long>(stats.requests_received),
+        static_cast<long long>(stats.requests_completed),
+        static_cast<long long>(stats.generation_tokens));
   }
 }
 
@@ -62,7 +63,8 @@ void RunEmulateCommand(EmulateArgs a) {
 void AddEmulate(CLI::App& app) {
   auto a = std::make_shared<EmulateArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "emulate", "serve a scenario's deployment as an OpenAI-compatible endpoint paced by the twin");
+      "emulate",
+      "serve a scenario's deployment as an OpenAI-compatible endpoint paced by the twin");
   cmd->add_option("scenario", a->scenario, "scenario YAML file; omitted: the built-in default");
   cmd->add_option("--set", a->overrides, "override a scenario key: KEY=VALUE (dotted key)")
       ->allow_extra_args(false);

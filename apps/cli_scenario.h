@@ -13,8 +13,9 @@ inline Result<ResolvedScenario> LoadResolvedScenario(const std::string& path,
                                                      const std::vector<std::string>& overrides) {
   auto catalog = Catalog::Load(Catalog::DefaultDataDir());
   if (!catalog) return Error{catalog.error().message};
-  auto scenario = path.empty() ? ParseScenario(DefaultScenarioYaml(), "<built-in default>", overrides)
-                               : LoadScenario(path, overrides);
+  auto scenario = path.empty()
+                      ? ParseScenario(DefaultScenarioYaml(), "<built-in default>", overrides)
+                      : LoadScenario(path, overrides);
   if (!scenario) return Error{scenario.error().message};
   return ResolveScenario(*scenario, *catalog);
 }

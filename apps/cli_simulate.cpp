@@ -55,7 +55,8 @@ void RunSimulateCommand(const SimulateArgs& a) {
     }
   }
   if (!a.csv_dir.empty()) {
-    if (auto w = WriteCsvTables(out->result, a.csv_dir); !w) return Fail(kExitOutput, w.error().message);
+    if (auto w = WriteCsvTables(out->result, a.csv_dir); !w)
+      return Fail(kExitOutput, w.error().message);
   }
   if (!a.report_path.empty()) {
     const std::string html = SimulationReportHtml(out->json, out->result);
@@ -80,7 +81,8 @@ void Fail(int code, const std::string& message) {
 void AddSimulate(CLI::App& app) {
   auto args = std::make_shared<SimulateArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "simulate", "simulate a serving deployment described by a scenario file (or the built-in default)");
+      "simulate",
+      "simulate a serving deployment described by a scenario file (or the built-in default)");
   cmd->add_option("scenario", args->scenario, "scenario YAML file; omitted: the built-in default");
   cmd->add_option("--set", args->overrides, "override a scenario key: KEY=VALUE (dotted key)")
       ->allow_extra_args(false);

@@ -38,7 +38,8 @@ void RunScenario(benchmark::State& state, const std::vector<std::string>& overri
   state.SetItemsProcessed(requests);
   state.counters["requests_per_wall_min"] =
       benchmark::Counter(static_cast<double>(requests) * 60, benchmark::Counter::kIsRate);
-  state.counters["events_per_wall_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events_per_wall_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["simulated_s_per_run"] = simulated / static_cast<double>(state.iterations());
 }
 
@@ -50,8 +51,8 @@ BENCHMARK(BM_Default100kRequests)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 // The same at 1,000 GPUs: 125 TP8 replicas behind a least-outstanding router, open loop.
 void BM_Open1000Gpus(benchmark::State& state) {
-  RunScenario(state, {"hardware.num_gpus=1000", "workload.rate=750", "workload.num_requests=1000000",
-                      "router.policy=least_outstanding"});
+  RunScenario(state, {"hardware.num_gpus=1000", "workload.rate=750",
+                      "workload.num_requests=1000000", "router.policy=least_outstanding"});
 }
 BENCHMARK(BM_Open1000Gpus)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 

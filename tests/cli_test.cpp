@@ -40,8 +40,9 @@ class TempDir {
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     static int count = 0;
-    path_ = fs::temp_directory_path() / ("tokenfab_cli_" + std::string(info->name()) + "_" +
-                                         std::to_string(::getpid()) + "_" + std::to_string(++count));
+    path_ =
+        fs::temp_directory_path() / ("tokenfab_cli_" + std::string(info->name()) + "_" +
+                                     std::to_string(::getpid()) + "_" + std::to_string(++count));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -57,8 +58,8 @@ class TempDir {
 CliRun Cli(const std::string& args) {
   TempDir tmp;
   const std::string err_path = tmp / "stderr.txt";
-  const std::string command =
-      "cd '" + kSource + "' && '" + std::string(TOKENFAB_CLI) + "' " + args + " 2>'" + err_path + "'";
+  const std::string command = "cd '" + kSource + "' && '" + std::string(TOKENFAB_CLI) + "' " +
+                              args + " 2>'" + err_path + "'";
   CliRun run;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -158,9 +159,10 @@ TEST(Cli, CsvTablesHaveHeadersAndOneRowPerRequest) {
   std::istringstream requests(ReadFile(dir + "/requests.csv"));
   std::string line;
   ASSERT_TRUE(std::getline(requests, line));
-  EXPECT_EQ(line,
-            "id,instance,arrival_s,first_token_s,finish_s,input_tokens,output_tokens,ttft_ms,e2e_ms,"
-            "preemptions");
+  EXPECT_EQ(
+      line,
+      "id,instance,arrival_s,first_token_s,finish_s,input_tokens,output_tokens,ttft_ms,e2e_ms,"
+      "preemptions");
   int rows = 0;
   while (std::getline(requests, line)) ++rows;
   EXPECT_EQ(rows, 200);
@@ -186,13 +188,13 @@ TEST(Cli, BadScenarioExits3WithMessageOnStderr) {
 }
 
 TEST(Cli, ImpossibleConfigurationsExit3) {
-  for (const char* args : {"--set parallelism.tp=3 --set hardware.num_gpus=3",
-                           "--set workload.num_requests=0", "--set model=llama-3.1-7b",
-                           "--set workload.kind=burst", "--set hardware.gpu=h100",
-                           "--set parallelism.ep=8 --set parallelism.tp=1",
-                           "--set parallelism.tp=1 --set hardware.num_gpus=1 "
-                           "--set model=llama-3.1-405b --set precision.weights=bf16",
-                           "--set workload.kind=trace --set workload.trace=/no/such.csv"}) {
+  for (const char* args :
+       {"--set parallelism.tp=3 --set hardware.num_gpus=3", "--set workload.num_requests=0",
+        "--set model=llama-3.1-7b", "--set workload.kind=burst", "--set hardware.gpu=h100",
+        "--set parallelism.ep=8 --set parallelism.tp=1",
+        "--set parallelism.tp=1 --set hardware.num_gpus=1 "
+        "--set model=llama-3.1-405b --set precision.weights=bf16",
+        "--set workload.kind=trace --set workload.trace=/no/such.csv"}) {
     const CliRun r = Cli(std::string("simulate ") + args);
     EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out << r.err;
     EXPECT_EQ(r.err.rfind("tokenfab: error: ", 0), 0u) << args << " -> " << r.err;
@@ -203,8 +205,8 @@ TEST(Cli, ImpossibleConfigurationsExit3) {
 }
 
 TEST(Cli, UsageErrorsExit2) {
-  for (const char* args : {"simulate --no-such-flag", "", "frobnicate", "simulate --seed abc",
-                           "catalog cpus"}) {
+  for (const char* args :
+       {"simulate --no-such-flag", "", "frobnicate", "simulate --seed abc", "catalog cpus"}) {
     const CliRun r = Cli(args);
     EXPECT_EQ(r.exit_code, 2) << "'" << args << "'\n" << r.out << r.err;
   }

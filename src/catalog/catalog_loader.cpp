@@ -277,13 +277,12 @@ class CatalogLoader {
         MakeSchema("systems", "system", {"name", "gpu"}, {"gpus", "nvlink_domain", "power"});
     ForEachEntry(dir_ + "/systems.yaml", systems,
                  [&](const EntryReader& r) { catalog_.systems_.emplace(r.id(), ReadSystem(r)); });
-    const Schema engines =
-        MakeSchema("engines", "engine", {"name"},
-                   {"max_batch_size", "max_num_tokens", "kv_block_size", "chunked_prefill",
-                    "gpu_memory_fraction", "memory_fraction_basis", "batch_limits", "percentiles",
-                    "kv_admission", "iteration_overhead",
-                    "per_sequence_overhead", "gemm_efficiency", "attention_efficiency",
-                    "memory_efficiency", "network_efficiency", "collective_latency"});
+    const Schema engines = MakeSchema(
+        "engines", "engine", {"name"},
+        {"max_batch_size", "max_num_tokens", "kv_block_size", "chunked_prefill",
+         "gpu_memory_fraction", "memory_fraction_basis", "batch_limits", "percentiles",
+         "kv_admission", "iteration_overhead", "per_sequence_overhead", "gemm_efficiency",
+         "attention_efficiency", "memory_efficiency", "network_efficiency", "collective_latency"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
                  [&](const EntryReader& r) { catalog_.engines_.emplace(r.id(), ReadEngine(r)); });
     // Models are optional: a data dir may hold hardware only, and Catalog::Model still takes
@@ -360,7 +359,8 @@ class CatalogLoader {
     if (r.Has("memory_fraction_basis")) {
       e.memory_fraction_basis = r.OneOf("memory_fraction_basis", {"total", "free_after_weights"});
     }
-    if (r.Has("batch_limits")) e.batch_limits = r.OneOf("batch_limits", {"defaults", "trtllm_bench"});
+    if (r.Has("batch_limits"))
+      e.batch_limits = r.OneOf("batch_limits", {"defaults", "trtllm_bench"});
     e.iteration_overhead_s = r.Quantity("iteration_overhead", kTime, true);
     e.per_sequence_overhead_s = r.Quantity("per_sequence_overhead", kTime, true);
     e.gemm_efficiency = r.Fraction("gemm_efficiency");

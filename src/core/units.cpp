@@ -11,29 +11,42 @@ namespace tokenfab {
 namespace {
 
 const std::map<std::string, double, std::less<>>& Units(Dimension d) {
-  static const std::map<std::string, double, std::less<>> kBytes = {
-      {"B", 1},       {"kB", 1e3},          {"KB", 1e3},          {"MB", 1e6},
-      {"GB", 1e9},    {"TB", 1e12},         {"PB", 1e15},         {"KiB", 1024.0},
-      {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+  static const std::map<std::string, double, std::less<>> kBytes = {{"B", 1},
+                                                                    {"kB", 1e3},
+                                                                    {"KB", 1e3},
+                                                                    {"MB", 1e6},
+                                                                    {"GB", 1e9},
+                                                                    {"TB", 1e12},
+                                                                    {"PB", 1e15},
+                                                                    {"KiB", 1024.0},
+                                                                    {"MiB", 1048576.0},
+                                                                    {"GiB", 1073741824.0},
+                                                                    {"TiB", 1099511627776.0}};
   static const std::map<std::string, double, std::less<>> kBytesPerSecond = {
-      {"B/s", 1},     {"kB/s", 1e3},  {"KB/s", 1e3},  {"MB/s", 1e6},  {"GB/s", 1e9},
-      {"TB/s", 1e12}, {"PB/s", 1e15}, {"b/s", 0.125}, {"Gb/s", 0.125e9}, {"Gbps", 0.125e9},
-      {"Tb/s", 0.125e12}};
+      {"B/s", 1},        {"kB/s", 1e3},     {"KB/s", 1e3},     {"MB/s", 1e6},
+      {"GB/s", 1e9},     {"TB/s", 1e12},    {"PB/s", 1e15},    {"b/s", 0.125},
+      {"Gb/s", 0.125e9}, {"Gbps", 0.125e9}, {"Tb/s", 0.125e12}};
   static const std::map<std::string, double, std::less<>> kFlops = {
-      {"FLOP/s", 1},  {"GFLOP/s", 1e9},  {"TFLOP/s", 1e12}, {"PFLOP/s", 1e15},
-      {"FLOPS", 1},   {"GFLOPS", 1e9},   {"TFLOPS", 1e12},  {"PFLOPS", 1e15}};
+      {"FLOP/s", 1}, {"GFLOP/s", 1e9}, {"TFLOP/s", 1e12}, {"PFLOP/s", 1e15},
+      {"FLOPS", 1},  {"GFLOPS", 1e9},  {"TFLOPS", 1e12},  {"PFLOPS", 1e15}};
   static const std::map<std::string, double, std::less<>> kSeconds = {
       {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"min", 60}, {"h", 3600}};
   static const std::map<std::string, double, std::less<>> kWatts = {
       {"W", 1}, {"kW", 1e3}, {"MW", 1e6}, {"GW", 1e9}};
   static const std::map<std::string, double, std::less<>> kNone = {{"", 1}};
   switch (d) {
-    case Dimension::kBytes: return kBytes;
-    case Dimension::kBytesPerSecond: return kBytesPerSecond;
-    case Dimension::kFlopsPerSecond: return kFlops;
-    case Dimension::kSeconds: return kSeconds;
-    case Dimension::kWatts: return kWatts;
-    case Dimension::kDimensionless: return kNone;
+    case Dimension::kBytes:
+      return kBytes;
+    case Dimension::kBytesPerSecond:
+      return kBytesPerSecond;
+    case Dimension::kFlopsPerSecond:
+      return kFlops;
+    case Dimension::kSeconds:
+      return kSeconds;
+    case Dimension::kWatts:
+      return kWatts;
+    case Dimension::kDimensionless:
+      return kNone;
   }
   return kNone;
 }
@@ -48,12 +61,18 @@ std::string_view Trim(std::string_view s) {
 
 std::string_view DimensionName(Dimension d) {
   switch (d) {
-    case Dimension::kBytes: return "bytes";
-    case Dimension::kBytesPerSecond: return "bandwidth";
-    case Dimension::kFlopsPerSecond: return "FLOP rate";
-    case Dimension::kSeconds: return "time";
-    case Dimension::kWatts: return "power";
-    case Dimension::kDimensionless: return "number";
+    case Dimension::kBytes:
+      return "bytes";
+    case Dimension::kBytesPerSecond:
+      return "bandwidth";
+    case Dimension::kFlopsPerSecond:
+      return "FLOP rate";
+    case Dimension::kSeconds:
+      return "time";
+    case Dimension::kWatts:
+      return "power";
+    case Dimension::kDimensionless:
+      return "number";
   }
   return "number";
 }

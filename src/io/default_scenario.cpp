@@ -4,7 +4,8 @@
 namespace tokenfab {
 
 const std::string& DefaultScenarioYaml() {
-  static const std::string kYaml = R"yaml(# tokenfab built-in default scenario: Llama-3.1-70B in FP8 on one 8x H100 SXM server (TP8),
+  static const std::string kYaml =
+      R"yaml(# tokenfab built-in default scenario: Llama-3.1-70B in FP8 on one 8x H100 SXM server (TP8),
 # served by a vLLM-like engine, under an open-loop chat workload.
 # Copy this file to start your own; every key is documented in docs/scenario.md.
 model: llama-3.1-70b

@@ -74,12 +74,17 @@ nlohmann::json MetricsJson(const ServeMetrics& m, const nlohmann::json& config) 
                    {"mean_in_system", m.mean_in_system}};
   if (m.pools.size() > 1 || m.kv_transfers > 0) {
     for (const PoolMetrics& p : m.pools) {
-      j["pools"][p.name] = {{"instances", p.instances}, {"gpus", p.gpus},
-                            {"utilization", p.utilization}, {"iterations", p.iterations}};
+      j["pools"][p.name] = {{"instances", p.instances},
+                            {"gpus", p.gpus},
+                            {"utilization", p.utilization},
+                            {"iterations", p.iterations}};
     }
   }
-  if (m.kv_transfers > 0) j["kv_transfer"] = {{"mean_ms", m.kv_transfer_mean_ms}, {"count", m.kv_transfers}};
-  j["sim"] = {{"events", m.events}, {"simulated_s", m.simulated_s}, {"span_s", m.span_s},
+  if (m.kv_transfers > 0)
+    j["kv_transfer"] = {{"mean_ms", m.kv_transfer_mean_ms}, {"count", m.kv_transfers}};
+  j["sim"] = {{"events", m.events},
+              {"simulated_s", m.simulated_s},
+              {"span_s", m.span_s},
               {"wall_s", m.wall_s}};
   if (!m.classes.empty()) j["classes"] = ClassesJson(m.classes);
   if (!m.windows.empty()) j["windows"] = WindowsJson(m.windows);
@@ -103,8 +108,9 @@ Result<bool> WriteCsvTables(const ServeResult& result, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error{"cannot create directory '" + dir + "': " + ec.message()};
-  std::string requests = "id,instance,arrival_s,first_token_s,finish_s,input_tokens,output_tokens,"
-                         "ttft_ms,e2e_ms,preemptions\n";
+  std::string requests =
+      "id,instance,arrival_s,first_token_s,finish_s,input_tokens,output_tokens,"
+      "ttft_ms,e2e_ms,preemptions\n";
   for (const Request& r : result.requests) {
     if (!r.Finished()) continue;
     requests += fmt::format("{},{},{:.9f},{:.9f},{:.9f},{},{},{:.6f},{:.6f},{}\n", r.id, r.instance,
@@ -113,14 +119,15 @@ Result<bool> WriteCsvTables(const ServeResult& result, const std::string& dir) {
                             SimTimeToMillis(r.first_token - r.arrival),
                             SimTimeToMillis(r.finish - r.arrival), r.preemptions);
   }
-  std::string iterations = "instance,start_s,end_s,batch_tokens,prefill_tokens,prefill_sequences,"
-                           "decode_sequences,kv_blocks_used,kv_blocks_total,joules\n";
+  std::string iterations =
+      "instance,start_s,end_s,batch_tokens,prefill_tokens,prefill_sequences,"
+      "decode_sequences,kv_blocks_used,kv_blocks_total,joules\n";
   for (const IterationRecord& it : result.iterations) {
-    iterations += fmt::format("{},{:.9f},{:.9f},{},{},{},{},{},{},{:.6f}\n", it.instance,
-                              SimTimeToSeconds(it.start), SimTimeToSeconds(it.end),
-                              it.batch.Tokens(), it.batch.prefill_tokens,
-                              it.batch.prefill_sequences, it.batch.decode_sequences,
-                              it.kv_blocks_used, it.kv_blocks_total, it.joules);
+    iterations +=
+        fmt::format("{},{:.9f},{:.9f},{},{},{},{},{},{},{:.6f}\n", it.instance,
+                    SimTimeToSeconds(it.start), SimTimeToSeconds(it.end), it.batch.Tokens(),
+                    it.batch.prefill_tokens, it.batch.prefill_sequences, it.batch.decode_sequences,
+                    it.kv_blocks_used, it.kv_blocks_total, it.joules);
   }
   if (auto r = WriteText(dir + "/requests.csv", requests); !r) return r;
   return WriteText(dir + "/iterations.csv", iterations);
@@ -128,21 +135,22 @@ Result<bool> WriteCsvTables(const ServeResult& result, const std::string& dir) {
 
 std::string SummaryText(const ServeMetrics& m, const nlohmann::json& c) {
   std::string s;
-  s += fmt::format("tokenfab simulate: {} on {} x {} ({} instance(s) of tp={} pp={} ep={}{}), "
-                   "{} weights / {} KV, engine {}\n",
-                   c["model"].get<std::string>(), c["num_gpus"].get<int>(),
-                   c["hardware"]["gpu"].get<std::string>(), c["parallelism"]["replicas"].get<int>(),
-                   c["parallelism"]["tp"].get<int>(), c["parallelism"]["pp"].get<int>(),
-                   c["parallelism"]["ep"].get<int>(),
-                   c["parallelism"]["attention_dp"].get<bool>() ? ", attention-DP" : "",
-                   c["precision"]["weights"].get<std::string>(),
-                   c["precision"]["kv_cache"].get<std::string>(),
-                   c["engine"]["profile"].get<std::string>());
+  s += fmt::format(
+      "tokenfab simulate: {} on {} x {} ({} instance(s) of tp={} pp={} ep={}{}), "
+      "{} weights / {} KV, engine {}\n",
+      c["model"].get<std::string>(), c["num_gpus"].get<int>(),
+      c["hardware"]["gpu"].get<std::string>(), c["parallelism"]["replicas"].get<int>(),
+      c["parallelism"]["tp"].get<int>(), c["parallelism"]["pp"].get<int>(),
+      c["parallelism"]["ep"].get<int>(),
+      c["parallelism"]["attention_dp"].get<bool>() ? ", attention-DP" : "",
+      c["precision"]["weights"].get<std::string>(), c["precision"]["kv_cache"].get<std::string>(),
+      c["engine"]["profile"].get<std::string>());
   s += fmt::format("workload: {} , {} requests completed over {:.1f} s simulated\n",
                    c["workload"]["kind"].get<std::string>(), m.requests_completed, m.span_s);
   s += "\n";
-  s += fmt::format("  throughput      {:>10.2f} req/s   {:>10.0f} output tok/s   {:>8.1f} output tok/s/GPU\n",
-                   m.requests_per_s, m.output_tokens_per_s, m.output_tokens_per_s_per_gpu);
+  s += fmt::format(
+      "  throughput      {:>10.2f} req/s   {:>10.0f} output tok/s   {:>8.1f} output tok/s/GPU\n",
+      m.requests_per_s, m.output_tokens_per_s, m.output_tokens_per_s_per_gpu);
   s += fmt::format("                  {:>10.0f} input tok/s   {:>8.1f} output tok/s/user\n",
                    m.input_tokens_per_s, m.output_tokens_per_s_per_user);
   auto row = [&](const char* name, const LatencySummary& l) {
@@ -156,8 +164,9 @@ std::string SummaryText(const ServeMetrics& m, const nlohmann::json& c) {
   s += fmt::format("  goodput         {:>10.2f} req/s meeting TTFT <= {} ms and TPOT <= {} ms\n",
                    m.goodput_requests_per_s, c["slo"]["ttft_ms"].get<double>(),
                    c["slo"]["tpot_ms"].get<double>());
-  s += fmt::format("  KV cache        peak {:.1f}% used, {} preemptions; mean batch {:.1f} sequences\n",
-                   100 * m.kv_peak_utilization, m.preemptions, m.mean_batch_size);
+  s += fmt::format(
+      "  KV cache        peak {:.1f}% used, {} preemptions; mean batch {:.1f} sequences\n",
+      100 * m.kv_peak_utilization, m.preemptions, m.mean_batch_size);
   s += fmt::format("  energy          {:.3f} J/output token, mean power {:.1f} kW\n",
                    m.joules_per_output_token, m.mean_power_w / 1e3);
   s += fmt::format("  simulator       {} events in {:.3f} s wall\n", m.events, m.wall_s);

@@ -52,18 +52,20 @@ std::string At(const std::string& origin, const YAML::Node& node) {
 
 [[noreturn]] void UnknownKey(const std::string& where, const std::string& key) {
   const auto near = NearestNames(key, AllKeys());
-  throw InputError(fmt::format("{}: unknown scenario key '{}'{}; valid keys are listed by "
-                               "'tokenfab keys' and in docs/scenario.md",
-                               where, key,
-                               near.empty() ? "" : " (did you mean: " + JoinNames(near) + "?)"));
+  throw InputError(
+      fmt::format("{}: unknown scenario key '{}'{}; valid keys are listed by "
+                  "'tokenfab keys' and in docs/scenario.md",
+                  where, key, near.empty() ? "" : " (did you mean: " + JoinNames(near) + "?)"));
 }
 
 void Flatten(const YAML::Node& map, const std::string& prefix, const std::string& origin,
              std::map<std::string, Located>& out) {
   for (const auto& kv : map) {
     if (!kv.first.IsScalar()) {
-      throw InputError(fmt::format("{}: scenario keys are plain names such as model or parallelism, "
-                                   "got '{}'", At(origin, kv.first), YAML::Dump(kv.first)));
+      throw InputError(
+          fmt::format("{}: scenario keys are plain names such as model or parallelism, "
+                      "got '{}'",
+                      At(origin, kv.first), YAML::Dump(kv.first)));
     }
     const std::string name = kv.first.Scalar();
     const std::string key = prefix.empty() ? name : prefix + "." + name;
@@ -72,7 +74,8 @@ void Flatten(const YAML::Node& map, const std::string& prefix, const std::string
       out[key].origin = origin;
     } else if (IsPrefixOfSetting(key)) {
       if (!kv.second.IsMap()) {
-        throw InputError(fmt::format("{}: '{}' must be a mapping of its sub-keys", At(origin, kv.first), key));
+        throw InputError(
+            fmt::format("{}: '{}' must be a mapping of its sub-keys", At(origin, kv.first), key));
       }
       Flatten(kv.second, key, origin, out);
     } else {
@@ -179,9 +182,10 @@ LengthDistribution Reader::Length(const std::string& key) const {
   const Located l = Get(key);
   LengthDistribution d;
   auto fail = [&](const std::string& what) {
-    throw InputError(fmt::format("{}: key '{}': {}; write a token count (e.g. 1024) or "
-                                 "{{dist: fixed|uniform|lognormal, mean:, cv:, min:, max:}}",
-                                 l.where, key, what));
+    throw InputError(
+        fmt::format("{}: key '{}': {}; write a token count (e.g. 1024) or "
+                    "{{dist: fixed|uniform|lognormal, mean:, cv:, min:, max:}}",
+                    l.where, key, what));
   };
   auto number = [&](const YAML::Node& n, const std::string& sub) {
     try {
@@ -286,9 +290,9 @@ void ReadServing(const Reader& r, Scenario& s) {
     const double bandwidth = ParseQuantity(s.kv_transfer_bandwidth, Dimension::kBytesPerSecond,
                                            where + " key serving.kv_transfer.bandwidth");
     if (!(bandwidth >= kMinKvTransferBandwidth)) {
-      throw InputError(fmt::format(
-          "{}: key 'serving.kv_transfer.bandwidth' must be at least 1 MB/s, got '{}'", where,
-          s.kv_transfer_bandwidth));
+      throw InputError(
+          fmt::format("{}: key 'serving.kv_transfer.bandwidth' must be at least 1 MB/s, got '{}'",
+                      where, s.kv_transfer_bandwidth));
     }
   }
   const double latency = ParseQuantity(
@@ -302,16 +306,18 @@ void ReadServing(const Reader& r, Scenario& s) {
   }
 }
 
-// classes: {name: {share, priority, input_tokens, output_tokens, slo: {ttft_ms, tpot_ms}, deployment}}
+// classes: {name: {share, priority, input_tokens, output_tokens, slo: {ttft_ms, tpot_ms},
+// deployment}}
 void ReadClasses(const Reader& r, Scenario& s) {
   if (!r.Has("classes")) return;
   const Located l = r.Get("classes");
   if (!l.node.IsMap() || l.node.size() == 0) {
-    throw InputError(l.where + ": 'classes' must map class names to {share, priority, "
+    throw InputError(l.where +
+                     ": 'classes' must map class names to {share, priority, "
                      "input_tokens, output_tokens, slo: {ttft_ms, tpot_ms}, deployment}");
   }
-  const std::vector<std::string> valid = {"share", "priority", "input_tokens", "output_tokens",
-                                          "slo", "deployment"};
+  const std::vector<std::string> valid = {"share",         "priority", "input_tokens",
+                                          "output_tokens", "slo",      "deployment"};
   for (const auto& kv : l.node) {
     ClassScenario c;
     c.name = kv.first.as<std::string>();
@@ -333,9 +339,12 @@ void ReadClasses(const Reader& r, Scenario& s) {
         } else if (key == "slo") {
           for (const auto& o : f.second) {
             const std::string k = o.first.as<std::string>();
-            if (k == "ttft_ms") c.slo_ttft_ms = o.second.as<double>();
-            else if (k == "tpot_ms") c.slo_tpot_ms = o.second.as<double>();
-            else throw InputError(at + ": " + UnknownNameMessage("key", k, {"ttft_ms", "tpot_ms"}));
+            if (k == "ttft_ms")
+              c.slo_ttft_ms = o.second.as<double>();
+            else if (k == "tpot_ms")
+              c.slo_tpot_ms = o.second.as<double>();
+            else
+              throw InputError(at + ": " + UnknownNameMessage("key", k, {"ttft_ms", "tpot_ms"}));
           }
         } else if (key == "deployment") {
           c.deployment = f.second.as<std::string>();
@@ -365,7 +374,8 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.parallelism.attention_dp = r.As<bool>("parallelism.attention_dp");
   s.replicas = r.OptInt("parallelism.replicas", 1);
   s.weights_precision = r.Choice("precision.weights", PrecisionNames());
-  if (r.Has("precision.kv_cache")) s.kv_precision = r.Choice("precision.kv_cache", PrecisionNames());
+  if (r.Has("precision.kv_cache"))
+    s.kv_precision = r.Choice("precision.kv_cache", PrecisionNames());
   s.engine = r.Str("engine.profile");
   s.max_batch_size = r.OptInt("engine.max_batch_size", 1);
   s.max_num_tokens = r.OptInt("engine.max_num_tokens", 1);
@@ -399,7 +409,8 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.slo_ttft_ms = r.Number("slo.ttft_ms", 0, true);
   s.slo_tpot_ms = r.Number("slo.tpot_ms", 0, true);
   const long long seed = r.As<long long>("seed");
-  if (seed < 0) throw InputError(r.Get("seed").where + ": key 'seed' must be a non-negative integer");
+  if (seed < 0)
+    throw InputError(r.Get("seed").where + ": key 'seed' must be a non-negative integer");
   s.seed = static_cast<std::uint64_t>(seed);
   ReadServing(r, s);
   ReadClasses(r, s);
@@ -429,8 +440,10 @@ void ReadDeployments(const std::map<std::string, Located>& base, Scenario& s) {
   if (it == base.end()) return;
   const Located& l = it->second;
   if (!l.node.IsSequence() || l.node.size() == 0) {
-    throw InputError(l.where + ": 'deployments' must be a non-empty list of mappings, each with "
-                     "name, difficulty_max and the keys it overrides (model, hardware, parallelism, ...)");
+    throw InputError(
+        l.where +
+        ": 'deployments' must be a non-empty list of mappings, each with "
+        "name, difficulty_max and the keys it overrides (model, hardware, parallelism, ...)");
   }
   // Every deployment starts from the top-level scenario as it is before the list is read: a
   // copy of `s` itself would carry the deployments read so far, 2^n copies for n deployments.
@@ -451,7 +464,8 @@ void ReadDeployments(const std::map<std::string, Located>& base, Scenario& s) {
       } else if (key == "difficulty_max") {
         difficulty_max = kv.second.as<double>();
       } else if (key == "deployments" || key == "classes" || key == "workload" || key == "slo") {
-        throw InputError(At(l.origin, kv.first) + ": '" + key + "' is set once for the whole "
+        throw InputError(At(l.origin, kv.first) + ": '" + key +
+                         "' is set once for the whole "
                          "factory, not per deployment");
       } else {
         keys[kv.first] = kv.second;
@@ -478,8 +492,10 @@ Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& 
     std::map<std::string, Located> settings;
     if (root.IsDefined() && !root.IsNull()) {
       if (!root.IsMap()) {
-        throw InputError(fmt::format("{}: a scenario is a mapping of keys such as model, "
-                                     "hardware, parallelism, workload", At(origin, root)));
+        throw InputError(
+            fmt::format("{}: a scenario is a mapping of keys such as model, "
+                        "hardware, parallelism, workload",
+                        At(origin, root)));
       }
       Flatten(root, "", origin, settings);
     }

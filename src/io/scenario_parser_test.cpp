@@ -66,10 +66,10 @@ TEST(ScenarioParser, EverySettingsDefaultParsesAsAnOverride) {
 }
 
 TEST(ScenarioParser, OverridesReplaceFileValues) {
-  auto s = ParseScenario("parallelism:\n  tp: 8\nworkload:\n  kind: offline\n", "s.yaml",
-                         {"parallelism.tp=4", "workload.input_tokens={dist: fixed, mean: 128}",
-                          "workload.output_tokens=64", "parallelism.attention_dp=true",
-                          "model=llama-3.1-8b"});
+  auto s = ParseScenario(
+      "parallelism:\n  tp: 8\nworkload:\n  kind: offline\n", "s.yaml",
+      {"parallelism.tp=4", "workload.input_tokens={dist: fixed, mean: 128}",
+       "workload.output_tokens=64", "parallelism.attention_dp=true", "model=llama-3.1-8b"});
   ASSERT_TRUE(s.ok()) << ErrorOf(s);
   EXPECT_EQ(s->parallelism.tp, 4);
   EXPECT_TRUE(s->parallelism.attention_dp);

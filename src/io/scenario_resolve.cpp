@@ -4,11 +4,11 @@
 
 #include <fmt/format.h>
 
-#include "tokenfab/io/scenario.h"
-#include "tokenfab/perf/batch_limits.h"
+#include <algorithm>
 #include "tokenfab/core/names.h"
 #include "tokenfab/core/units.h"
-#include <algorithm>
+#include "tokenfab/io/scenario.h"
+#include "tokenfab/perf/batch_limits.h"
 
 namespace tokenfab {
 namespace {
@@ -27,7 +27,8 @@ nlohmann::json LengthJson(const LengthDistribution& d) {
     case LengthDistribution::Kind::kUniform:
       return {{"dist", "uniform"}, {"min", d.min}, {"max", d.max}, {"mean", d.mean}};
     case LengthDistribution::Kind::kLogNormal:
-      return {{"dist", "lognormal"}, {"mean", d.mean}, {"cv", d.cv}, {"min", d.min}, {"max", d.max}};
+      return {
+          {"dist", "lognormal"}, {"mean", d.mean}, {"cv", d.cv}, {"min", d.min}, {"max", d.max}};
   }
   return {};
 }
@@ -46,13 +47,12 @@ constexpr long long kMaxGpus = 1'000'000;
 void ResolveCounts(const Scenario& s, ResolvedScenario& r) {
   const Parallelism& p = s.parallelism;
   const long long per_instance = static_cast<long long>(std::max(p.tp, p.ep)) * p.pp;
-  const std::string layout =
-      fmt::format("max(tp, ep) x pp = max({}, {}) x {}", p.tp, p.ep, p.pp);
+  const std::string layout = fmt::format("max(tp, ep) x pp = max({}, {}) x {}", p.tp, p.ep, p.pp);
   auto check_total = [&](long long replicas) {
     if (per_instance * replicas > kMaxGpus) {
-      throw InputError(fmt::format(
-          "{}: {} instance(s) of {} GPUs ({}) make {} GPUs; at most {} are supported", s.origin,
-          replicas, per_instance, layout, per_instance * replicas, kMaxGpus));
+      throw InputError(
+          fmt::format("{}: {} instance(s) of {} GPUs ({}) make {} GPUs; at most {} are supported",
+                      s.origin, replicas, per_instance, layout, per_instance * replicas, kMaxGpus));
     }
   };
   long long replicas = 1;
@@ -113,9 +113,10 @@ void ResolveWorkload(const Scenario& s, ResolvedScenario& r) {
   auto clamp_to_context = [&](LengthDistribution& d, const char* key) {
     const bool fixed = d.kind == LengthDistribution::Kind::kFixed;
     if (d.min > context || (fixed && d.mean > context)) {
-      throw InputError(fmt::format("{}: key '{}': {} tokens exceed the {:.0f}-token context window "
-                                   "of {}; lower it (or set max: to clip a distribution)",
-                                   s.origin, key, fixed ? d.mean : d.min, context, r.model.id));
+      throw InputError(
+          fmt::format("{}: key '{}': {} tokens exceed the {:.0f}-token context window "
+                      "of {}; lower it (or set max: to clip a distribution)",
+                      s.origin, key, fixed ? d.mean : d.min, context, r.model.id));
     }
     d.max = std::min(d.max, context);
   };
@@ -124,7 +125,8 @@ void ResolveWorkload(const Scenario& s, ResolvedScenario& r) {
   if (w.kind == WorkloadSpec::Kind::kTrace) {
     auto trace = ReadTrace(ResolvePath(s.base_dir, s.trace_path));
     if (!trace) {
-      throw InputError(fmt::format("{}: key 'workload.trace': {}", s.origin, trace.error().message));
+      throw InputError(
+          fmt::format("{}: key 'workload.trace': {}", s.origin, trace.error().message));
     }
     w.trace = std::move(trace->records);
     w.trace_hashes = std::move(trace->hashes);
@@ -219,8 +221,11 @@ void ResolveClassDeployments(const Scenario& s, ResolvedScenario& r) {
 }
 
 nlohmann::json PoolJson(const PoolSpec& p) {
-  return {{"name", p.name}, {"instances", p.instances}, {"tp", p.parallelism.tp},
-          {"pp", p.parallelism.pp}, {"ep", p.parallelism.ep},
+  return {{"name", p.name},
+          {"instances", p.instances},
+          {"tp", p.parallelism.tp},
+          {"pp", p.parallelism.pp},
+          {"ep", p.parallelism.ep},
           {"attention_dp", p.parallelism.attention_dp},
           {"max_batch_size", p.scheduler.max_batch_size},
           {"gpus", p.instances * p.parallelism.GpusPerInstance()}};
@@ -233,21 +238,31 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
   nlohmann::json j;
   j["model"] = s.model;
   j["num_gpus"] = r.num_gpus;
-  j["hardware"] = {{"gpu", r.gpu.id}, {"num_gpus", r.num_gpus},
-                   {"idle_power_fraction", s.idle_power_fraction}};
-  j["parallelism"] = {{"tp", s.parallelism.tp}, {"pp", s.parallelism.pp}, {"ep", s.parallelism.ep},
-                      {"attention_dp", s.parallelism.attention_dp}, {"replicas", r.serve.replicas}};
+  j["hardware"] = {
+      {"gpu", r.gpu.id}, {"num_gpus", r.num_gpus}, {"idle_power_fraction", s.idle_power_fraction}};
+  j["parallelism"] = {{"tp", s.parallelism.tp},
+                      {"pp", s.parallelism.pp},
+                      {"ep", s.parallelism.ep},
+                      {"attention_dp", s.parallelism.attention_dp},
+                      {"replicas", r.serve.replicas}};
   j["precision"] = {{"weights", PrecisionName(r.precision.weights)},
                     {"kv_cache", PrecisionName(r.precision.kv_cache)}};
-  j["engine"] = {{"profile", r.engine.id}, {"max_batch_size", c.max_batch_size},
-                 {"max_num_tokens", c.max_num_tokens}, {"kv_block_size", c.kv_block_size},
-                 {"chunked_prefill", c.chunked_prefill},
-                 {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
-                 {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"}};
+  j["engine"] = {
+      {"profile", r.engine.id},
+      {"max_batch_size", c.max_batch_size},
+      {"max_num_tokens", c.max_num_tokens},
+      {"kv_block_size", c.kv_block_size},
+      {"chunked_prefill", c.chunked_prefill},
+      {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
+      {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"}};
   j["router"] = {{"policy", s.router}};
-  j["workload"] = {{"kind", s.workload_kind}, {"num_requests", w.num_requests},
-                   {"concurrency", w.concurrency}, {"rate", w.rate}, {"cv", w.cv},
-                   {"input_tokens", LengthJson(w.input)}, {"output_tokens", LengthJson(w.output)},
+  j["workload"] = {{"kind", s.workload_kind},
+                   {"num_requests", w.num_requests},
+                   {"concurrency", w.concurrency},
+                   {"rate", w.rate},
+                   {"cv", w.cv},
+                   {"input_tokens", LengthJson(w.input)},
+                   {"output_tokens", LengthJson(w.output)},
                    {"trace", s.trace_path}};
   j["slo"] = {{"ttft_ms", s.slo_ttft_ms}, {"tpot_ms", s.slo_tpot_ms}};
   j["seed"] = s.seed;
@@ -262,8 +277,11 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
   if (r.deployments.size() > 1) {
     j["routing"] = {{"policy", s.model_routing}};
     for (const DeploymentSpec& d : r.deployments) {
-      nlohmann::json dj = {{"name", d.name}, {"model", d.model.id}, {"gpu", d.gpu.id},
-                           {"num_gpus", d.num_gpus}, {"difficulty_max", d.difficulty_max},
+      nlohmann::json dj = {{"name", d.name},
+                           {"model", d.model.id},
+                           {"gpu", d.gpu.id},
+                           {"num_gpus", d.num_gpus},
+                           {"difficulty_max", d.difficulty_max},
                            {"disaggregated", d.disaggregated}};
       for (const PoolSpec& p : d.pools) dj["pools"].push_back(PoolJson(p));
       j["deployments"].push_back(dj);
@@ -271,7 +289,8 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
   }
   if (!s.classes.empty()) {
     for (const RequestClass& c : r.serve.workload.classes) {
-      j["classes"][c.name] = {{"share", c.share}, {"priority", c.priority},
+      j["classes"][c.name] = {{"share", c.share},
+                              {"priority", c.priority},
                               {"slo", {{"ttft_ms", c.slo_ttft_ms}, {"tpot_ms", c.slo_tpot_ms}}},
                               {"deployment", c.deployment}};
     }
@@ -297,16 +316,20 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     const bool is_path = s.model.size() > 5 && s.model.substr(s.model.size() - 5) == ".json";
     r.model = where("model", catalog.Model(is_path ? ResolvePath(s.base_dir, s.model) : s.model));
     auto gpu = catalog.Gpu(s.gpu);
-    if (!gpu) throw InputError(fmt::format("{}: key 'hardware.gpu': {}", s.origin, gpu.error().message));
+    if (!gpu)
+      throw InputError(fmt::format("{}: key 'hardware.gpu': {}", s.origin, gpu.error().message));
     r.gpu = *gpu;
     auto engine = catalog.Engine(s.engine);
-    if (!engine) throw InputError(fmt::format("{}: key 'engine.profile': {}", s.origin, engine.error().message));
+    if (!engine)
+      throw InputError(
+          fmt::format("{}: key 'engine.profile': {}", s.origin, engine.error().message));
     r.engine = *engine;
     r.precision.weights = *ParsePrecision(s.weights_precision);
     if (!s.kv_precision.empty()) {
       r.precision.kv_cache = *ParsePrecision(s.kv_precision);
     } else {
-      r.precision.kv_cache = r.precision.weights == Precision::kFp4 ? Precision::kFp8 : r.precision.weights;
+      r.precision.kv_cache =
+          r.precision.weights == Precision::kFp4 ? Precision::kFp8 : r.precision.weights;
     }
     if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
     ResolveCounts(s, r);
@@ -329,16 +352,19 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
         if (!resolved) throw InputError(resolved.error().message);
         r.deployments.push_back(resolved->deployments.front());
       }
-      r.serve.model_routing = s.model_routing == "by_class" ? ModelRouting::kByClass
-                                                            : ModelRouting::kByDifficulty;
+      r.serve.model_routing =
+          s.model_routing == "by_class" ? ModelRouting::kByClass : ModelRouting::kByDifficulty;
       ResolveClassDeployments(s, r);
     }
     r.num_gpus = 0;
     for (const DeploymentSpec& d : r.deployments) r.num_gpus += d.num_gpus;
-    if (s.num_gpus && *s.num_gpus != r.num_gpus && (s.serving_mode == "disaggregated" || !s.deployments.empty())) {
-      throw InputError(fmt::format("{}: hardware.num_gpus = {} but the pools add up to {} GPUs "
-                                   "(the sum over prefill and decode pools and deployments); give "
-                                   "the matching number or omit it", s.origin, *s.num_gpus, r.num_gpus));
+    if (s.num_gpus && *s.num_gpus != r.num_gpus &&
+        (s.serving_mode == "disaggregated" || !s.deployments.empty())) {
+      throw InputError(
+          fmt::format("{}: hardware.num_gpus = {} but the pools add up to {} GPUs "
+                      "(the sum over prefill and decode pools and deployments); give "
+                      "the matching number or omit it",
+                      s.origin, *s.num_gpus, r.num_gpus));
     }
     r.config = ConfigJson(r);
     return r;

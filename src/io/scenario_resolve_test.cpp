@@ -77,14 +77,16 @@ TEST(ScenarioResolve, NumGpusDerivedFromReplicas) {
 }
 
 TEST(ScenarioResolve, ExpertParallelInstanceSpansMaxOfTpAndEp) {
-  auto r = Resolve("model: mixtral-8x7b\nhardware:\n  num_gpus: 16\n"
-                   "parallelism:\n  tp: 1\n  ep: 8\n  attention_dp: true\n");
+  auto r = Resolve(
+      "model: mixtral-8x7b\nhardware:\n  num_gpus: 16\n"
+      "parallelism:\n  tp: 1\n  ep: 8\n  attention_dp: true\n");
   ASSERT_TRUE(r.ok()) << ErrorOf(r);
   EXPECT_EQ(r->serve.replicas, 2);
 }
 
 TEST(ScenarioResolve, NumGpusAndReplicasDisagreementExplained) {
-  const std::string e = ResolveError("hardware:\n  num_gpus: 8\nparallelism:\n  tp: 8\n  replicas: 2\n");
+  const std::string e =
+      ResolveError("hardware:\n  num_gpus: 8\nparallelism:\n  tp: 8\n  replicas: 2\n");
   EXPECT_TRUE(Contains(e, "s.yaml")) << e;
   EXPECT_TRUE(Contains(e, "hardware.num_gpus = 8")) << e;
   EXPECT_TRUE(Contains(e, "parallelism.replicas = 2")) << e;
@@ -166,16 +168,16 @@ TEST(ScenarioResolve, TpNotDividingHeadsRejected) {
 }
 
 TEST(ScenarioResolve, ExpertParallelOnDenseModelRejected) {
-  const std::string e = SimulateError(
-      "", {"parallelism.tp=1", "parallelism.ep=8", "parallelism.attention_dp=true",
-           "hardware.num_gpus=8"});
+  const std::string e = SimulateError("", {"parallelism.tp=1", "parallelism.ep=8",
+                                           "parallelism.attention_dp=true", "hardware.num_gpus=8"});
   EXPECT_TRUE(Contains(e, "parallelism.ep = 8")) << e;
   EXPECT_TRUE(Contains(e, "dense")) << e;
 }
 
 TEST(ScenarioResolve, ModelThatDoesNotFitRejected) {
-  const std::string e = SimulateError("model: llama-3.1-405b\nprecision:\n  weights: bf16\n"
-                                      "parallelism:\n  tp: 1\n");
+  const std::string e = SimulateError(
+      "model: llama-3.1-405b\nprecision:\n  weights: bf16\n"
+      "parallelism:\n  tp: 1\n");
   EXPECT_TRUE(Contains(e, "s.yaml")) << e;
   EXPECT_TRUE(Contains(e, "does not fit")) << e;
 }

@@ -11,23 +11,26 @@ constexpr std::array kSettings = {
     SettingInfo{"hardware.gpu", SettingType::kString, "h100-sxm", "catalog GPU id"},
     SettingInfo{"hardware.num_gpus", SettingType::kInt, "",
                 "GPUs of the deployment = replicas x GPUs per instance; derived when omitted"},
-    SettingInfo{"hardware.idle_power_fraction", SettingType::kNumber, "0.3",
-                "fraction of board power a GPU draws while waiting (assumption, see docs/cost-model.md)"},
+    SettingInfo{
+        "hardware.idle_power_fraction", SettingType::kNumber, "0.3",
+        "fraction of board power a GPU draws while waiting (assumption, see docs/cost-model.md)"},
     SettingInfo{"parallelism.tp", SettingType::kInt, "8", "tensor-parallel ways"},
     SettingInfo{"parallelism.pp", SettingType::kInt, "1", "pipeline-parallel stages"},
     SettingInfo{"parallelism.ep", SettingType::kInt, "1", "expert-parallel ways (MoE models)"},
     SettingInfo{"parallelism.attention_dp", SettingType::kBool, "false",
                 "attention data-parallel across the instance (DeepSeek-style DEP)"},
-    SettingInfo{"parallelism.replicas", SettingType::kInt, "",
-                "instances behind the router; derived from hardware.num_gpus when omitted (else 1)"},
+    SettingInfo{
+        "parallelism.replicas", SettingType::kInt, "",
+        "instances behind the router; derived from hardware.num_gpus when omitted (else 1)"},
     SettingInfo{"precision.weights", SettingType::kString, "fp8", "bf16, fp16, fp8 or fp4"},
     SettingInfo{"precision.kv_cache", SettingType::kString, "",
                 "bf16, fp16, fp8 or fp4; defaults to precision.weights (fp4 weights: fp8)"},
     SettingInfo{"engine.profile", SettingType::kString, "vllm", "trtllm, vllm or sglang"},
     SettingInfo{"engine.max_batch_size", SettingType::kInt, "",
                 "sequences per iteration; the profile's default when omitted"},
-    SettingInfo{"engine.max_num_tokens", SettingType::kInt, "",
-                "tokens per iteration (chunked-prefill budget); the profile's default when omitted"},
+    SettingInfo{
+        "engine.max_num_tokens", SettingType::kInt, "",
+        "tokens per iteration (chunked-prefill budget); the profile's default when omitted"},
     SettingInfo{"engine.kv_block_size", SettingType::kInt, "",
                 "tokens per KV block; the profile's default when omitted"},
     SettingInfo{"engine.chunked_prefill", SettingType::kBool, "",
@@ -41,8 +44,9 @@ constexpr std::array kSettings = {
     SettingInfo{"router.policy", SettingType::kString, "round_robin",
                 "round_robin, least_outstanding, or prefix_aware (the instance holding the "
                 "request's longest cached prefix, else the least loaded)"},
-    SettingInfo{"workload.kind", SettingType::kString, "poisson",
-                "offline (all queued at t=0), closed (fixed concurrency), poisson, gamma, or trace"},
+    SettingInfo{
+        "workload.kind", SettingType::kString, "poisson",
+        "offline (all queued at t=0), closed (fixed concurrency), poisson, gamma, or trace"},
     SettingInfo{"workload.num_requests", SettingType::kInt, "1000", "requests to simulate"},
     SettingInfo{"workload.concurrency", SettingType::kInt, "64", "closed loop: requests in flight"},
     SettingInfo{"workload.rate", SettingType::kNumber, "4",
@@ -62,33 +66,41 @@ constexpr std::array kSettings = {
     SettingInfo{"serving.mode", SettingType::kString, "aggregated",
                 "aggregated (prefill and decode on the same instances) or disaggregated "
                 "(a prefill pool hands KV to a decode pool)"},
-    SettingInfo{"serving.prefill.instances", SettingType::kInt, "1", "disaggregated: prefill instances"},
-    SettingInfo{"serving.prefill.tp", SettingType::kInt, "", "prefill pool tp (default parallelism.tp)"},
-    SettingInfo{"serving.prefill.ep", SettingType::kInt, "", "prefill pool ep (default parallelism.ep)"},
+    SettingInfo{"serving.prefill.instances", SettingType::kInt, "1",
+                "disaggregated: prefill instances"},
+    SettingInfo{"serving.prefill.tp", SettingType::kInt, "",
+                "prefill pool tp (default parallelism.tp)"},
+    SettingInfo{"serving.prefill.ep", SettingType::kInt, "",
+                "prefill pool ep (default parallelism.ep)"},
     SettingInfo{"serving.prefill.attention_dp", SettingType::kBool, "",
                 "prefill pool attention_dp (default parallelism.attention_dp)"},
     SettingInfo{"serving.prefill.max_batch_size", SettingType::kInt, "",
                 "prefill pool max_batch_size (default engine.max_batch_size)"},
-    SettingInfo{"serving.decode.instances", SettingType::kInt, "1", "disaggregated: decode instances"},
-    SettingInfo{"serving.decode.tp", SettingType::kInt, "", "decode pool tp (default parallelism.tp)"},
-    SettingInfo{"serving.decode.ep", SettingType::kInt, "", "decode pool ep (default parallelism.ep)"},
+    SettingInfo{"serving.decode.instances", SettingType::kInt, "1",
+                "disaggregated: decode instances"},
+    SettingInfo{"serving.decode.tp", SettingType::kInt, "",
+                "decode pool tp (default parallelism.tp)"},
+    SettingInfo{"serving.decode.ep", SettingType::kInt, "",
+                "decode pool ep (default parallelism.ep)"},
     SettingInfo{"serving.decode.attention_dp", SettingType::kBool, "",
                 "decode pool attention_dp (default parallelism.attention_dp)"},
     SettingInfo{"serving.decode.max_batch_size", SettingType::kInt, "",
                 "decode pool max_batch_size (default engine.max_batch_size)"},
-    SettingInfo{"serving.kv_transfer.bandwidth", SettingType::kString, "",
-                "bandwidth of one request's KV transfer, e.g. '400 GB/s', at least 1 MB/s; default: "
-                "the GPU links (NVLink inside one NVLink domain, else the network) times the GPUs "
-                "of the smaller instance"},
+    SettingInfo{
+        "serving.kv_transfer.bandwidth", SettingType::kString, "",
+        "bandwidth of one request's KV transfer, e.g. '400 GB/s', at least 1 MB/s; default: "
+        "the GPU links (NVLink inside one NVLink domain, else the network) times the GPUs "
+        "of the smaller instance"},
     SettingInfo{"serving.kv_transfer.latency", SettingType::kString, "0 us",
                 "fixed cost of one KV transfer, e.g. '20 us', at most 3600 s"},
     SettingInfo{"classes", SettingType::kStructure, "",
                 "request classes: {<name>: {share:, priority:, input_tokens:, output_tokens:, "
                 "slo: {ttft_ms:, tpot_ms:}, deployment:}}"},
-    SettingInfo{"deployments", SettingType::kStructure, "",
-                "several models in one factory: a list of {name:, difficulty_max:, <scenario keys>} "
-                "each overriding the top-level keys (model, hardware, parallelism, precision, "
-                "engine, serving)"},
+    SettingInfo{
+        "deployments", SettingType::kStructure, "",
+        "several models in one factory: a list of {name:, difficulty_max:, <scenario keys>} "
+        "each overriding the top-level keys (model, hardware, parallelism, precision, "
+        "engine, serving)"},
     SettingInfo{"routing.policy", SettingType::kString, "by_difficulty",
                 "with deployments: by_difficulty (each request has a difficulty score in [0, 1); "
                 "the first deployment whose difficulty_max exceeds it serves it) or by_class"},
@@ -113,12 +125,18 @@ const SettingInfo* FindSetting(std::string_view key) {
 
 std::string_view SettingTypeName(SettingType type) {
   switch (type) {
-    case SettingType::kString: return "string";
-    case SettingType::kInt: return "integer";
-    case SettingType::kNumber: return "number";
-    case SettingType::kBool: return "boolean";
-    case SettingType::kLength: return "token count or distribution";
-    case SettingType::kStructure: return "mapping or list";
+    case SettingType::kString:
+      return "string";
+    case SettingType::kInt:
+      return "integer";
+    case SettingType::kNumber:
+      return "number";
+    case SettingType::kBool:
+      return "boolean";
+    case SettingType::kLength:
+      return "token count or distribution";
+    case SettingType::kStructure:
+      return "mapping or list";
   }
   return "value";
 }

@@ -11,21 +11,24 @@ double RoundUp(double x, double step) { return std::ceil(x / step) * step; }
 }  // namespace
 
 BatchLimits TrtllmBenchLimits(const ModelSpec& model, const GpuSpec& gpu, const Parallelism& p,
-                              const PrecisionConfig& precision, double kv_fraction,
-                              double mean_isl, double mean_osl, int max_isl) {
+                              const PrecisionConfig& precision, double kv_fraction, double mean_isl,
+                              double mean_osl, int max_isl) {
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
   const double kv_bytes = BytesPerElement(precision.kv_cache);
   double kv_gib_per_token;
   if (model.attention == AttentionKind::kMla) {
-    kv_gib_per_token = model.num_layers * (model.kv_lora_rank + model.qk_rope_head_dim) * kv_bytes / kGiB;
+    kv_gib_per_token =
+        model.num_layers * (model.kv_lora_rank + model.qk_rope_head_dim) * kv_bytes / kGiB;
   } else {
-    kv_gib_per_token = 2.0 * model.num_layers * std::max(p.tp, model.num_kv_heads) * model.head_dim *
-                       kv_bytes / kGiB;
+    kv_gib_per_token = 2.0 * model.num_layers * std::max(p.tp, model.num_kv_heads) *
+                       model.head_dim * kv_bytes / kGiB;
   }
-  const double engine_gib = CountParameters(model).total * BytesPerElement(precision.weights) / kGiB;
+  const double engine_gib =
+      CountParameters(model).total * BytesPerElement(precision.weights) / kGiB;
   const double ranks = p.attention_dp ? 1.0 : static_cast<double>(p.tp);
   // With attention DP the newer heuristic sizes one rank: memory and weights per TP rank.
-  const double available = gpu.hbm_bytes / kGiB * ranks * p.pp - engine_gib / (p.attention_dp ? p.tp : 1);
+  const double available =
+      gpu.hbm_bytes / kGiB * ranks * p.pp - engine_gib / (p.attention_dp ? p.tp : 1);
   const double cache = std::max(0.0, available * kv_fraction);
   const double kv_max_requests = cache / (kv_gib_per_token * (mean_isl + mean_osl));
   const double raw_bs = std::min(kv_max_requests, 4096.0) / p.pp;

@@ -1,8 +1,8 @@
 #include "tokenfab/perf/instance_cost_model.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace tokenfab {
 namespace {
@@ -15,8 +15,10 @@ constexpr double kEmbeddingBytes = 2.0;
 std::string CheckLayout(const ModelSpec& m, const Parallelism& p) {
   if (p.tp < 1 || p.pp < 1 || p.ep < 1) return "parallelism.tp, .pp and .ep must be at least 1";
   if (p.ep > 1 && !m.IsMoe()) {
-    return fmt::format("parallelism.ep = {} but {} is a dense model; expert parallelism needs an "
-                       "MoE model (use ep: 1)", p.ep, m.id);
+    return fmt::format(
+        "parallelism.ep = {} but {} is a dense model; expert parallelism needs an "
+        "MoE model (use ep: 1)",
+        p.ep, m.id);
   }
   if (m.IsMoe() && m.num_experts % p.ep != 0) {
     return fmt::format("parallelism.ep = {} does not divide the {} experts of {}", p.ep,
@@ -24,16 +26,22 @@ std::string CheckLayout(const ModelSpec& m, const Parallelism& p) {
   }
   if (!p.attention_dp) {
     if (m.num_heads % p.tp != 0) {
-      return fmt::format("parallelism.tp = {} does not divide the {} attention heads of {}; "
-                         "valid tp: divisors of {}", p.tp, m.num_heads, m.id, m.num_heads);
+      return fmt::format(
+          "parallelism.tp = {} does not divide the {} attention heads of {}; "
+          "valid tp: divisors of {}",
+          p.tp, m.num_heads, m.id, m.num_heads);
     }
     if (p.ep > p.tp || p.tp % p.ep != 0) {
-      return fmt::format("parallelism.ep = {} with tp = {}: without attention_dp, ep must divide "
-                         "tp (experts split across the tensor-parallel group)", p.ep, p.tp);
+      return fmt::format(
+          "parallelism.ep = {} with tp = {}: without attention_dp, ep must divide "
+          "tp (experts split across the tensor-parallel group)",
+          p.ep, p.tp);
     }
   } else if (p.tp > p.ep || p.ep % p.tp != 0) {
-    return fmt::format("with attention_dp, tp = {} must divide ep = {} (tp then splits each "
-                       "expert inside the expert-parallel group)", p.tp, p.ep);
+    return fmt::format(
+        "with attention_dp, tp = {} must divide ep = {} (tp then splits each "
+        "expert inside the expert-parallel group)",
+        p.tp, p.ep);
   }
   if (p.pp > m.num_layers) {
     return fmt::format("parallelism.pp = {} exceeds the {} layers of {}", p.pp, m.num_layers, m.id);
@@ -46,8 +54,7 @@ std::string CheckLayout(const ModelSpec& m, const Parallelism& p) {
 Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const GpuSpec& gpu,
                                                    const Parallelism& parallelism,
                                                    const PrecisionConfig& precision,
-                                                   const EngineProfile& engine,
-                                                   int max_num_tokens,
+                                                   const EngineProfile& engine, int max_num_tokens,
                                                    const CostModelOptions& options) {
   if (const std::string problem = CheckLayout(model, parallelism); !problem.empty()) {
     return Error{problem};
@@ -65,8 +72,8 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   m.act_bytes_ = BytesPerElement(precision.activations);
   // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths).
   m.gemm_peak_ = gpu.PeakFlops(precision.weights);
-  m.attention_peak_ = gpu.PeakFlops(precision.kv_cache == Precision::kFp8 ? Precision::kFp8
-                                                                          : Precision::kBf16);
+  m.attention_peak_ =
+      gpu.PeakFlops(precision.kv_cache == Precision::kFp8 ? Precision::kFp8 : Precision::kBf16);
   const int g = parallelism.GpusPerStage();
   m.link_bandwidth_ = g <= gpu.scale_up_domain ? gpu.scale_up_bandwidth : gpu.scale_out_bandwidth;
   if (m.gemm_peak_ <= 0 || gpu.hbm_bandwidth <= 0) {
@@ -80,8 +87,9 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   const double dense_layer = pc.attention_per_layer / at + pc.dense_mlp_per_layer / at;
   const double moe_layer = pc.attention_per_layer / at + pc.router_per_layer +
                            pc.shared_experts / at + model.num_experts * pc.expert / g;
-  const double mean_layer = (model.NumDenseLayers() * dense_layer + model.num_moe_layers * moe_layer) /
-                            std::max(1, model.num_layers);
+  const double mean_layer =
+      (model.NumDenseLayers() * dense_layer + model.num_moe_layers * moe_layer) /
+      std::max(1, model.num_layers);
   MemoryPlan& mem = m.memory_;
   mem.weight_bytes = layers_per_stage * mean_layer * m.weight_bytes_ +
                      pc.embedding / (parallelism.attention_dp ? 1 : at) * kEmbeddingBytes;
@@ -89,12 +97,14 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   mem.activation_bytes =
       options.activation_reserve_bytes +
       static_cast<double>(max_num_tokens) *
-          (4.0 * model.hidden_size + 2.0 * std::max(model.intermediate_size, model.moe_intermediate_size) / at) *
+          (4.0 * model.hidden_size +
+           2.0 * std::max(model.intermediate_size, model.moe_intermediate_size) / at) *
           m.act_bytes_;
   mem.kv_bytes = mem.usable_bytes - mem.weight_bytes - mem.activation_bytes;
   if (engine.memory_fraction_basis == "free_after_weights") {
     mem.usable_bytes = gpu.hbm_bytes;
-    mem.kv_bytes = (gpu.hbm_bytes - mem.weight_bytes - mem.activation_bytes) * engine.gpu_memory_fraction;
+    mem.kv_bytes =
+        (gpu.hbm_bytes - mem.weight_bytes - mem.activation_bytes) * engine.gpu_memory_fraction;
   }
   double kv_elements = KvElementsPerTokenPerLayer(model);
   if (model.attention == AttentionKind::kGqa) {
@@ -104,7 +114,8 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   if (mem.kv_bytes <= 0) {
     return Error{fmt::format(
         "{} does not fit on {} with tp={} pp={} ep={}: each GPU needs {:.1f} GB of weights and "
-        "{:.1f} GB of activations but only {:.1f} GB are usable ({:.0f} GB x {:.2f}); use more GPUs "
+        "{:.1f} GB of activations but only {:.1f} GB are usable ({:.0f} GB x {:.2f}); use more "
+        "GPUs "
         "per instance (tp/pp/ep), a smaller precision.weights, or a larger GPU",
         model.id, gpu.id, parallelism.tp, parallelism.pp, parallelism.ep, mem.weight_bytes / 1e9,
         mem.activation_bytes / 1e9, mem.usable_bytes / 1e9, gpu.hbm_bytes / 1e9,
@@ -144,7 +155,8 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
     const double e = m.num_experts;
     const double k = m.experts_per_token;
     const double touched = e * (1.0 - std::pow(1.0 - k / e, tokens));
-    moe = Roofline(2 * tokens * k * pc.expert / g, touched * pc.expert / g * weight_bytes_, gemm_eff) +
+    moe = Roofline(2 * tokens * k * pc.expert / g, touched * pc.expert / g * weight_bytes_,
+                   gemm_eff) +
           Roofline(2 * local_tokens * (pc.shared_experts / at + pc.router_per_layer),
                    (pc.shared_experts / at + pc.router_per_layer) * weight_bytes_, gemm_eff);
   }
@@ -165,8 +177,8 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   auto attention_layer = [&](double pairs, double context) {
     const double prefill =
         pairs / dp * prefill_flops_per_pair / (attention_peak_ * engine_.attention_efficiency);
-    const double decode_bytes = context / dp * kv_elements * kv_bytes_ +
-                                b.prefill_tokens / dp * kv_elements * kv_bytes_;
+    const double decode_bytes =
+        context / dp * kv_elements * kv_bytes_ + b.prefill_tokens / dp * kv_elements * kv_bytes_;
     const double decode_flops = context / dp * b.tokens_per_decode * decode_flops_per_ctx;
     return prefill + std::max(decode_bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency),
                               decode_flops / (attention_peak_ * engine_.attention_efficiency));
@@ -175,14 +187,15 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   double window_attention = full_attention;
   if (m.sliding_window > 0) {
     const double w = m.sliding_window;
-    window_attention =
-        attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * w),
-                        std::min(b.decode_context_tokens, b.decode_sequences * w));
+    window_attention = attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * w),
+                                       std::min(b.decode_context_tokens, b.decode_sequences * w));
   }
   const int window_layers = m.sliding_window > 0 ? m.sliding_window_layers : 0;
-  const double attention = (m.num_layers - window_layers) * full_attention + window_layers * window_attention;
+  const double attention =
+      (m.num_layers - window_layers) * full_attention + window_layers * window_attention;
 
-  const double gemm = m.num_layers * attn_proj + m.NumDenseLayers() * dense_mlp + m.num_moe_layers * moe;
+  const double gemm =
+      m.num_layers * attn_proj + m.NumDenseLayers() * dense_mlp + m.num_moe_layers * moe;
   // Output head: only tokens that sample produce logits.
   const double head = HeadSeconds(b.decode_sequences * b.tokens_per_decode + b.prefill_completions);
 
@@ -239,8 +252,8 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   if (batch.Empty()) return cost;
   const double compute = LayerStackSeconds(batch, cost);
   cost.communication_s = CommunicationSeconds(batch);
-  cost.overhead_s = engine_.iteration_overhead_s +
-                    engine_.per_sequence_overhead_s * batch.Sequences();
+  cost.overhead_s =
+      engine_.iteration_overhead_s + engine_.per_sequence_overhead_s * batch.Sequences();
   cost.draft_s = DraftSeconds(batch);
   cost.seconds = compute + cost.communication_s + cost.draft_s + cost.overhead_s;
   const double busy = std::min(1.0, (compute + cost.communication_s + cost.draft_s) / cost.seconds);
@@ -257,9 +270,11 @@ double InstanceCostModel::Flops(const BatchShape& b) const {
   const ModelSpec& m = model_;
   const ParameterCount& pc = params_;
   const double tokens = static_cast<double>(b.Tokens());
-  double linear = m.num_layers * pc.attention_per_layer + m.NumDenseLayers() * pc.dense_mlp_per_layer;
+  double linear =
+      m.num_layers * pc.attention_per_layer + m.NumDenseLayers() * pc.dense_mlp_per_layer;
   if (m.IsMoe()) {
-    linear += m.num_moe_layers * (m.experts_per_token * pc.expert + pc.shared_experts + pc.router_per_layer);
+    linear += m.num_moe_layers *
+              (m.experts_per_token * pc.expert + pc.shared_experts + pc.router_per_layer);
   }
   double flops = 2 * tokens * linear;
   const double sampled = b.decode_sequences * b.tokens_per_decode + b.prefill_completions;

@@ -85,19 +85,22 @@ TEST_F(CostModelTest, KvCapacityFollowsFromMemoryLeft) {
   const MemoryPlan& mem = m.memory();
   // FP8 KV of 80 layers x 1 KV head x 128 x 2 on each of 8 GPUs.
   EXPECT_DOUBLE_EQ(mem.kv_bytes_per_token, 80.0 * 2 * 1 * 128);
-  EXPECT_EQ(mem.kv_capacity_tokens, static_cast<std::int64_t>(mem.kv_bytes / mem.kv_bytes_per_token));
+  EXPECT_EQ(mem.kv_capacity_tokens,
+            static_cast<std::int64_t>(mem.kv_bytes / mem.kv_bytes_per_token));
   EXPECT_NEAR(mem.weight_bytes, 70.55e9 / 8, 1.5e9);
   EXPECT_NEAR(mem.usable_bytes, mem.weight_bytes + mem.activation_bytes + mem.kv_bytes, 1.0);
 }
 
 TEST_F(CostModelTest, AttentionDataParallelHoldsWholeTokensPerGpu) {
-  const InstanceCostModel m = Build("deepseek-r1", "h200-sxm", {.tp = 1, .ep = 8, .attention_dp = true});
+  const InstanceCostModel m =
+      Build("deepseek-r1", "h200-sxm", {.tp = 1, .ep = 8, .attention_dp = true});
   EXPECT_DOUBLE_EQ(m.memory().kv_bytes_per_token, 61.0 * (512 + 64));
   EXPECT_EQ(m.num_gpus(), 8);
 }
 
 TEST_F(CostModelTest, ImpossibleLayoutsAreExplained) {
-  EXPECT_NE(BuildError("llama-3.1-70b", "h100-sxm", {.tp = 3}).find("does not divide the 64 attention heads"),
+  EXPECT_NE(BuildError("llama-3.1-70b", "h100-sxm", {.tp = 3})
+                .find("does not divide the 64 attention heads"),
             std::string::npos);
   EXPECT_NE(BuildError("llama-3.1-70b", "h100-sxm", {.tp = 8, .ep = 2}).find("dense model"),
             std::string::npos);

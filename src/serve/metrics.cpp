@@ -23,8 +23,8 @@ double WeightedPercentile(const std::vector<std::pair<double, double>>& sorted, 
   for (const auto& [value, weight] : sorted) total += weight;
   if (total <= 0) return 0;
   // Treat the samples as total-many values in order; find the value at the requested rank.
-  const double rank = method == PercentileMethod::kFloorIndex ? std::floor(total * p)
-                                                              : p * (total - 1);
+  const double rank =
+      method == PercentileMethod::kFloorIndex ? std::floor(total * p) : p * (total - 1);
   const double lo_rank = std::floor(rank);
   auto value_at = [&](double r) {
     double seen = 0;

@@ -27,7 +27,8 @@ MetricsCollector::MetricsCollector(const ServeConfig& config, ServeResult* resul
       pool_busy_s_(config.pools.size(), 0.0),
       pool_iterations_(config.pools.size(), 0) {
   // Exact reservations: doubling growth would need twice the memory at factory scale.
-  const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(config.workload.num_requests, 0, 200'000'000));
+  const auto n = static_cast<std::size_t>(
+      std::clamp<std::int64_t>(config.workload.num_requests, 0, 200'000'000));
   ttft_ms_.reserve(n);
   e2e_ms_.reserve(n);
   tpot_ms_.reserve(n);
@@ -97,8 +98,8 @@ void MetricsCollector::OnIteration(const IterationRecord& it) {
   const double seconds = SimTimeToSeconds(it.end - it.start);
   batch_sum_ += it.batch.Sequences();
   if (it.batch.decode_sequences > 0) {
-    itl_ms_.emplace_back(seconds * 1e3, static_cast<double>(it.batch.decode_sequences) *
-                                            it.batch.tokens_per_decode);
+    itl_ms_.emplace_back(
+        seconds * 1e3, static_cast<double>(it.batch.decode_sequences) * it.batch.tokens_per_decode);
   }
   windows_.OnOutputTokens(it.output_tokens);
   busy_joules_ += it.joules;
@@ -106,8 +107,8 @@ void MetricsCollector::OnIteration(const IterationRecord& it) {
   pool_busy_s_[pool] += seconds;
   ++pool_iterations_[pool];
   if (it.kv_blocks_total > 0) {
-    kv_peak_ = std::max(kv_peak_, static_cast<double>(it.kv_blocks_used) /
-                                      static_cast<double>(it.kv_blocks_total));
+    kv_peak_ = std::max(
+        kv_peak_, static_cast<double>(it.kv_blocks_used) / static_cast<double>(it.kv_blocks_total));
   }
   if (config_.keep_iterations) result_->iterations.push_back(it);
 }

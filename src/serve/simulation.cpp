@@ -1,8 +1,8 @@
 #include "tokenfab/serve/simulation.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
-#include <fmt/format.h>
 #include <queue>
 
 #include "metrics_collector.h"
@@ -12,7 +12,12 @@ namespace tokenfab {
 namespace {
 
 // Same-instant events resolve in this order, then by sequence number: runs are reproducible.
-enum class EventKind : std::uint8_t { kIterationEnd = 0, kKvReady = 1, kArrival = 2, kFollowUp = 3 };
+enum class EventKind : std::uint8_t {
+  kIterationEnd = 0,
+  kKvReady = 1,
+  kArrival = 2,
+  kFollowUp = 3
+};
 
 struct Event {
   SimTime time;
@@ -39,12 +44,15 @@ ServeConfig WithSinglePool(const InstanceCostModel& cost, ServeConfig config) {
 
 class Run {
  public:
-  explicit Run(const ServeConfig& config) : config_(config), source_(config.workload, config.seed) {}
+  explicit Run(const ServeConfig& config)
+      : config_(config), source_(config.workload, config.seed) {}
 
   Result<ServeResult> Execute();
 
  private:
-  void Push(SimTime t, EventKind kind, std::int32_t target) { events_.push({t, kind, seq_++, target}); }
+  void Push(SimTime t, EventKind kind, std::int32_t target) {
+    events_.push({t, kind, seq_++, target});
+  }
   void QueueFollowUp(const Draw& d) {
     std::int32_t slot;
     if (free_follow_ups_.empty()) {
@@ -101,7 +109,8 @@ std::string Run::CheckFits(const Request& r) const {
     const std::int64_t capacity = instances_[routers_[pool].first()].CapacityTokens();
     if (tokens <= capacity) return "";
     return fmt::format(
-        "request {} needs {} KV tokens ({} input + {} output) but the KV cache of one instance of pool '{}' holds "
+        "request {} needs {} KV tokens ({} input + {} output) but the KV cache of one instance of "
+        "pool '{}' holds "
         "{} tokens; shorten workload.input_tokens/output_tokens (set max:) or give each instance "
         "more memory (tp, pp, precision.kv_cache)",
         r.id, tokens, r.input_tokens, r.output_tokens, config_.pools[pool].name, capacity);
@@ -201,7 +210,8 @@ void Run::StartIdleInstances(SimTime now) {
 Result<ServeResult> Run::Execute() {
   const auto wall_start = std::chrono::steady_clock::now();
   if (config_.keep_requests) {
-    result_.requests.reserve(static_cast<std::size_t>(std::min<std::int64_t>(source_.total(), 50'000'000)));
+    result_.requests.reserve(
+        static_cast<std::size_t>(std::min<std::int64_t>(source_.total(), 50'000'000)));
   }
   std::size_t total_instances = 0;
   for (const PoolConfig& p : config_.pools) total_instances += p.instances;
@@ -259,11 +269,14 @@ Result<ServeResult> Run::Execute() {
   for (const Instance& inst : instances_) {
     metrics_->AddPreemptions(inst.preemptions());
     if (inst.used_blocks() != 0 || inst.Outstanding() != 0) {
-      return Error{fmt::format("internal error: instance {} ended with {} KV blocks and {} "
-                               "requests outstanding", inst.index(), inst.used_blocks(), inst.Outstanding())};
+      return Error{
+          fmt::format("internal error: instance {} ended with {} KV blocks and {} "
+                      "requests outstanding",
+                      inst.index(), inst.used_blocks(), inst.Outstanding())};
     }
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   metrics_->Finish(wall);
   return std::move(result_);
 }
@@ -280,7 +293,8 @@ Simulation::Simulation(ServeConfig config) : config_(std::move(config)) {
 Result<ServeResult> Simulation::Run() {
   if (config_.pools.empty()) return Error{"no serving pools configured"};
   for (const PoolConfig& p : config_.pools) {
-    if (p.cost == nullptr || p.instances < 1) return Error{"pool '" + p.name + "' has no instances"};
+    if (p.cost == nullptr || p.instances < 1)
+      return Error{"pool '" + p.name + "' has no instances"};
   }
   class Run run(config_);
   return run.Execute();

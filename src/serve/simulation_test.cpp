@@ -57,8 +57,10 @@ class ToyServing : public ::testing::Test {
 
   void Fixed(int input, int output, std::int64_t n) {
     config_.workload.num_requests = n;
-    config_.workload.input = {LengthDistribution::Kind::kFixed, double(input), 0, double(input), double(input)};
-    config_.workload.output = {LengthDistribution::Kind::kFixed, double(output), 0, double(output), double(output)};
+    config_.workload.input = {LengthDistribution::Kind::kFixed, double(input), 0, double(input),
+                              double(input)};
+    config_.workload.output = {LengthDistribution::Kind::kFixed, double(output), 0, double(output),
+                               double(output)};
   }
 
   ModelSpec model_;

@@ -1,7 +1,7 @@
 // Trace files: CSV (Azure LLM inference trace, BurstGPT, or plain) and JSONL (Mooncake).
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -29,7 +29,8 @@ std::vector<std::string_view> SplitCsvLine(std::string_view line) {
     if (i == line.size() || line[i] == ',') {
       std::string_view f = line.substr(start, i - start);
       while (!f.empty() && (f.front() == ' ' || f.front() == '"')) f.remove_prefix(1);
-      while (!f.empty() && (f.back() == ' ' || f.back() == '"' || f.back() == '\r')) f.remove_suffix(1);
+      while (!f.empty() && (f.back() == ' ' || f.back() == '"' || f.back() == '\r'))
+        f.remove_suffix(1);
       fields.push_back(f);
       start = i + 1;
     }
@@ -100,8 +101,10 @@ std::vector<TraceRecord> ParseCsv(const std::string& text, const std::string& or
   if (!line.empty() && line.back() == '\r') line.pop_back();
   const auto header = SplitCsvLine(line);
   const int t = FindColumn(header, {"timestamp", "time", "arrival", "arrival_s"});
-  const int i = FindColumn(header, {"contexttokens", "input_tokens", "request tokens", "input_length", "input"});
-  const int o = FindColumn(header, {"generatedtokens", "output_tokens", "response tokens", "output_length", "output"});
+  const int i = FindColumn(
+      header, {"contexttokens", "input_tokens", "request tokens", "input_length", "input"});
+  const int o = FindColumn(
+      header, {"generatedtokens", "output_tokens", "response tokens", "output_length", "output"});
   if (t < 0 || i < 0 || o < 0) {
     throw InputError(origin + ":1: trace header '" + line +
                      "' lacks a timestamp, input-token or output-token column; expected e.g. "
@@ -171,7 +174,8 @@ std::vector<TraceRecord> ParseJsonl(const std::string& text, const std::string& 
     const bool in_ms = has_ts && std::string_view(found) == "timestamp";
     if (!has_ts || !number({"input_length", "input_tokens"}, in_len) ||
         !number({"output_length", "output_tokens"}, out_len) || in_len > 1e7 || out_len > 1e7) {
-      throw InputError(where + ": expected non-negative numbers timestamp (ms), input_length and "
+      throw InputError(where +
+                       ": expected non-negative numbers timestamp (ms), input_length and "
                        "output_length (Mooncake layout) or arrival_s, input_tokens, output_tokens");
     }
     TraceRecord r;
@@ -193,19 +197,22 @@ std::vector<TraceRecord> ParseJsonl(const std::string& text, const std::string& 
 Result<RequestTrace> ParseTrace(const std::string& text, const std::string& origin) {
   return CatchInputErrors([&] {
     const std::size_t first = text.find_first_not_of(" \t\r\n");
-    const bool jsonl = origin.ends_with(".jsonl") || (first != std::string::npos && text[first] == '{');
+    const bool jsonl =
+        origin.ends_with(".jsonl") || (first != std::string::npos && text[first] == '{');
     RequestTrace trace;
     std::vector<TraceRecord>& records = trace.records;
     records = jsonl ? ParseJsonl(text, origin, trace.hashes) : ParseCsv(text, origin);
     if (!trace.hashes.empty()) trace.block_tokens = kMooncakeBlockTokens;
     if (records.empty()) throw InputError(origin + ": the trace has no requests");
-    std::stable_sort(records.begin(), records.end(),
-                     [](const TraceRecord& a, const TraceRecord& b) { return a.arrival_s < b.arrival_s; });
+    std::stable_sort(
+        records.begin(), records.end(),
+        [](const TraceRecord& a, const TraceRecord& b) { return a.arrival_s < b.arrival_s; });
     const double t0 = records.front().arrival_s;
     if (records.back().arrival_s - t0 > kMaxSpanSeconds) {
-      throw InputError(fmt::format("{}: the trace spans {:g} s from its first to its last arrival; "
-                                   "at most {:g} s (about 3 years) can be replayed",
-                                   origin, records.back().arrival_s - t0, kMaxSpanSeconds));
+      throw InputError(
+          fmt::format("{}: the trace spans {:g} s from its first to its last arrival; "
+                      "at most {:g} s (about 3 years) can be replayed",
+                      origin, records.back().arrival_s - t0, kMaxSpanSeconds));
     }
     for (auto& r : records) {
       r.arrival_s -= t0;

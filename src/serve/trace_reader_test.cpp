@@ -45,7 +45,8 @@ TEST(TraceReader, AzureTimestampsAcrossMidnightAndMonths) {
 
 TEST(TraceReader, MooncakeJsonlInMilliseconds) {
   const std::string text =
-      "{\"timestamp\": 1000, \"input_length\": 6758, \"output_length\": 500, \"hash_ids\": [0, 1]}\n"
+      "{\"timestamp\": 1000, \"input_length\": 6758, \"output_length\": 500, \"hash_ids\": [0, "
+      "1]}\n"
       "{\"timestamp\": 1000, \"input_length\": 7322, \"output_length\": 490, \"hash_ids\": [0]}\n"
       "\n"
       "{\"timestamp\": 4500, \"input_length\": 1504, \"output_length\": 1, \"hash_ids\": []}\n";
@@ -60,8 +61,8 @@ TEST(TraceReader, MooncakeJsonlInMilliseconds) {
 }
 
 TEST(TraceReader, JsonlIsRecognisedByContentToo) {
-  auto r = ParseTrace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 6}\n",
-                      "trace.json");
+  auto r =
+      ParseTrace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 6}\n", "trace.json");
   ASSERT_TRUE(r.ok()) << ErrorOf(r);
   EXPECT_EQ(r->records[0].output_tokens, 6);
 }
@@ -100,9 +101,9 @@ TEST(TraceReader, BadCsvRowNamesFileAndLine) {
 }
 
 TEST(TraceReader, BadCsvRowsRejected) {
-  for (const char* row : {"1,10", "1,-5,10", "1,10,2.5", "nan,1,1", "2023-13-01 00:00:00,1,1",
-                          "2023-11-16 18:15:nan,1,1", "2023-11-16 18:15:46.6xyz,1,1",
-                          "1,99999999999,1"}) {
+  for (const char* row :
+       {"1,10", "1,-5,10", "1,10,2.5", "nan,1,1", "2023-13-01 00:00:00,1,1",
+        "2023-11-16 18:15:nan,1,1", "2023-11-16 18:15:46.6xyz,1,1", "1,99999999999,1"}) {
     const std::string text = std::string("timestamp,input_tokens,output_tokens\n0,1,1\n") + row;
     const std::string e = ErrorOf(ParseTrace(text, "t.csv"));
     EXPECT_NE(e.find("t.csv:3:"), std::string::npos) << row << " -> " << e;
@@ -202,7 +203,8 @@ TEST(TraceReader, BurstGptColumnsInSecondsIgnoringModelAndLogType) {
 
 TEST(TraceReader, MooncakeHashIdsBecomeRangesIntoOneHashVector) {
   const std::string text =
-      "{\"timestamp\": 2000, \"input_length\": 1100, \"output_length\": 5, \"hash_ids\": [0, 7, 8]}\n"
+      "{\"timestamp\": 2000, \"input_length\": 1100, \"output_length\": 5, \"hash_ids\": [0, 7, "
+      "8]}\n"
       "{\"timestamp\": 1000, \"input_length\": 600, \"output_length\": 4, \"hash_ids\": [0, 9]}\n"
       "{\"timestamp\": 3000, \"input_length\": 5, \"output_length\": 6}\n";
   auto r = ParseTrace(text, "m.jsonl");
@@ -236,7 +238,7 @@ TEST(TraceReader, RealMooncakeSliceHasOneHashPer512PromptTokens) {
   EXPECT_EQ(r->hashes.size(), 54559u);  // counted with a script over the slice
   std::size_t next = 0;
   for (const TraceRecord& t : r->records) {
-    ASSERT_EQ(t.hash_count, (t.input_tokens + 511) / 512);  // the README's invariant
+    ASSERT_EQ(t.hash_count, (t.input_tokens + 511) / 512);    // the README's invariant
     ASSERT_EQ(static_cast<std::size_t>(t.hash_begin), next);  // the file is already sorted
     next += t.hash_count;
   }

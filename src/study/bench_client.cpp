@@ -27,7 +27,8 @@ struct Endpoint {
 
 Result<Endpoint> ParseEndpoint(std::string url) {
   const auto scheme = url.find("://");
-  if (scheme == std::string::npos || (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)) {
+  if (scheme == std::string::npos ||
+      (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)) {
     return Error{"--endpoint must be an http:// or https:// URL, got '" + url + "'"};
   }
   Endpoint e;
@@ -81,23 +82,22 @@ Result<std::string> FirstModel(const Endpoint& e, const BenchOptions& o) {
 // The request body: a prompt of exactly `input_tokens` token ids, distinct per request so a
 // server's prefix cache does not shorten prefills the twin computes in full.
 std::string RequestBody(const Draw& d, std::int64_t index, const std::string& model, bool chat) {
-  json body = {{"model", model},
-               {"max_tokens", d.output_tokens},
-               {"stream", true},
-               {"stream_options", {{"include_usage", true}}},
-               {"ignore_eos", true},
-               {"temperature", 0}};
+  json body = {{"model", model},     {"max_tokens", d.output_tokens},
+               {"stream", true},     {"stream_options", {{"include_usage", true}}},
+               {"ignore_eos", true}, {"temperature", 0}};
   if (chat) {
     std::string text;
     const auto words = static_cast<std::int64_t>(d.input_tokens / 1.3);
-    for (std::int64_t w = 0; w < std::max<std::int64_t>(1, words); ++w) text += w ? " word" : "word";
+    for (std::int64_t w = 0; w < std::max<std::int64_t>(1, words); ++w)
+      text += w ? " word" : "word";
     body["messages"] = json::array({{{"role", "user"}, {"content", text}}});
     body["prompt_tokens"] = d.input_tokens;  // tokenfab emulate extension; others ignore it
     return body.dump();
   }
   std::vector<std::int32_t> ids(static_cast<std::size_t>(d.input_tokens));
   for (std::size_t k = 0; k < ids.size(); ++k) {
-    ids[k] = 1000 + static_cast<std::int32_t>((index * 7919 + static_cast<std::int64_t>(k) * 104729) % 30000);
+    ids[k] = 1000 + static_cast<std::int32_t>(
+                        (index * 7919 + static_cast<std::int64_t>(k) * 104729) % 30000);
   }
   body["prompt"] = ids;
   return body.dump();
@@ -109,7 +109,10 @@ std::string RequestBody(const Draw& d, std::int64_t index, const std::string& mo
 class Run {
  public:
   Run(const ResolvedScenario& s, const BenchOptions& o, Endpoint e, std::string model)
-      : scenario_(s), options_(o), endpoint_(std::move(e)), model_(std::move(model)),
+      : scenario_(s),
+        options_(o),
+        endpoint_(std::move(e)),
+        model_(std::move(model)),
         source_(s.serve.workload, s.serve.seed) {}
 
   std::vector<BenchRecord> Execute(double& wall_s);
@@ -253,8 +256,8 @@ BenchRecord Run::Send(httplib::Client& client, const Draw& d, std::int64_t index
   rec.first_token_s = stream.first_s();
   rec.end_s = stream.last_s();
   rec.itl_s = stream.gaps();
-  rec.completion_tokens = stream.usage_completion_tokens() >= 0 ? stream.usage_completion_tokens()
-                                                                : stream.chunks();
+  rec.completion_tokens =
+      stream.usage_completion_tokens() >= 0 ? stream.usage_completion_tokens() : stream.chunks();
   return rec;
 }
 

@@ -70,9 +70,10 @@ TEST(BenchAgainstEmulate, DISABLED_AgreesWithTheTwinWithin5Percent) {
   RecordProperty("ttft_ms_twin", std::to_string(t.ttft_ms.mean));
   RecordProperty("tpot_ms_bench", std::to_string(m.tpot_ms.mean));
   RecordProperty("tpot_ms_twin", std::to_string(t.tpot_ms.mean));
-  std::printf("bench vs twin: TTFT %.2f vs %.2f ms, TPOT %.3f vs %.3f ms, %.0f vs %.0f output tok/s\n",
-              m.ttft_ms.mean, t.ttft_ms.mean, m.tpot_ms.mean, t.tpot_ms.mean, m.output_tokens_per_s,
-              t.output_tokens_per_s);
+  std::printf(
+      "bench vs twin: TTFT %.2f vs %.2f ms, TPOT %.3f vs %.3f ms, %.0f vs %.0f output tok/s\n",
+      m.ttft_ms.mean, t.ttft_ms.mean, m.tpot_ms.mean, t.tpot_ms.mean, m.output_tokens_per_s,
+      t.output_tokens_per_s);
   EXPECT_NEAR(m.ttft_ms.mean, t.ttft_ms.mean, 0.05 * t.ttft_ms.mean);
   EXPECT_NEAR(m.tpot_ms.mean, t.tpot_ms.mean, 0.05 * t.tpot_ms.mean);
   EXPECT_NEAR(m.output_tokens_per_s, t.output_tokens_per_s, 0.05 * t.output_tokens_per_s);
@@ -86,7 +87,8 @@ TEST(BenchAgainstEmulate, DISABLED_AgreesWithTheTwinWithin5Percent) {
   auto catalog = Catalog::Load(Catalog::DefaultDataDir());
   ASSERT_TRUE(catalog.ok());
   nlohmann::json measured = bench->json;
-  measured["bench"]["scenario"] = {{"path", ""}, {"yaml", kClosedLoop}, {"overrides", nlohmann::json::array()}};
+  measured["bench"]["scenario"] = {
+      {"path", ""}, {"yaml", kClosedLoop}, {"overrides", nlohmann::json::array()}};
   measured["latency"]["tpot_ms"]["mean"] = 1.2 * m.tpot_ms.mean;  // a slower "server"
   BenchFitOptions fit_options;
   fit_options.max_evaluations = 40;
@@ -97,9 +99,10 @@ TEST(BenchAgainstEmulate, DISABLED_AgreesWithTheTwinWithin5Percent) {
 }
 
 TEST(BenchAgainstEmulate, EmulatorAnswers500ConcurrentStreams) {
-  const ResolvedScenario s = Resolve(kClosedLoop, {"workload.kind=offline", "workload.num_requests=500",
-                                                   "workload.input_tokens={dist: fixed, mean: 128}",
-                                                   "workload.output_tokens={dist: fixed, mean: 8}"});
+  const ResolvedScenario s =
+      Resolve(kClosedLoop, {"workload.kind=offline", "workload.num_requests=500",
+                            "workload.input_tokens={dist: fixed, mean: 128}",
+                            "workload.output_tokens={dist: fixed, mean: 8}"});
   auto server = StartEmulator(s, 600);
   ASSERT_TRUE(server);
   BenchOptions o = Options(*server);
@@ -115,10 +118,12 @@ TEST(BenchAgainstEmulate, EmulatorAnswers500ConcurrentStreams) {
   httplib::Client c("127.0.0.1", server->port());
   auto metrics = c.Get("/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("tokenfab_requests_received_total{model_name=\"llama-3.1-8b\"} 500\n"),
-            std::string::npos);
-  std::printf("500 streams: %.2f s wall, TTFT mean %.1f ms, %lld late iterations\n", bench->metrics.wall_s,
-              bench->metrics.ttft_ms.mean, static_cast<long long>(stats.late_iterations));
+  EXPECT_NE(
+      metrics->body.find("tokenfab_requests_received_total{model_name=\"llama-3.1-8b\"} 500\n"),
+      std::string::npos);
+  std::printf("500 streams: %.2f s wall, TTFT mean %.1f ms, %lld late iterations\n",
+              bench->metrics.wall_s, bench->metrics.ttft_ms.mean,
+              static_cast<long long>(stats.late_iterations));
 }
 
 }  // namespace

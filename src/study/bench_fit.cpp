@@ -20,7 +20,8 @@ Result<std::array<double, 2>> Predict(const ResolvedScenario& resolved) {
   auto out = RunSimulate(resolved);
   if (!out) return Error{out.error().message};
   const json& l = out->json["latency"];
-  return std::array<double, 2>{l["ttft_ms"]["mean"].get<double>(), l["tpot_ms"]["mean"].get<double>()};
+  return std::array<double, 2>{l["ttft_ms"]["mean"].get<double>(),
+                               l["tpot_ms"]["mean"].get<double>()};
 }
 
 double RmsLogError(const std::array<double, 2>& predicted, const std::array<double, 2>& measured) {
@@ -100,7 +101,8 @@ Result<json> FitProfileFromBench(const json& bench, const Catalog& catalog,
     const double e = RmsLogError(*p, measured);
     return e * e;
   };
-  const BoxMinimum best = MinimizeInBox(objective, x0, step, lower, upper, options.max_evaluations, 1e-10);
+  const BoxMinimum best =
+      MinimizeInBox(objective, x0, step, lower, upper, options.max_evaluations, 1e-10);
   ResolvedScenario final_scenario = resolved;
   json constants, initial;
   for (std::size_t i = 0; i < fitted.size(); ++i) {
@@ -112,7 +114,8 @@ Result<json> FitProfileFromBench(const json& bench, const Catalog& catalog,
   if (!after) return Error{after.error().message + (failure.empty() ? "" : "; " + failure)};
   json targets;
   for (std::size_t i = 0; i < 2; ++i) {
-    targets[kTargets[i]] = {{"measured", measured[i]}, {"before", (*before)[i]}, {"after", (*after)[i]}};
+    targets[kTargets[i]] = {
+        {"measured", measured[i]}, {"before", (*before)[i]}, {"after", (*after)[i]}};
   }
   return json{{"profile", resolved.engine.id},
               {"gpu", resolved.gpu.id},
@@ -129,20 +132,24 @@ Result<json> FitProfileFromBench(const json& bench, const Catalog& catalog,
 std::string BenchFitYaml(const json& fit, const std::string& command) {
   std::string constants;
   for (const auto& [name, value] : fit["constants"].items()) {
-    constants += fmt::format("{}{}: {:.6g}", constants.empty() ? "" : ", ", name, value.get<double>());
+    constants +=
+        fmt::format("{}{}: {:.6g}", constants.empty() ? "" : ", ", name, value.get<double>());
   }
-  std::string s = fmt::format("# Fitted by: {}\n# to a `tokenfab bench` measurement of {} ({} on {}).\n",
-                              command, fit["endpoint"].get<std::string>(),
-                              fit["model"].get<std::string>(), fit["gpu"].get<std::string>());
+  std::string s =
+      fmt::format("# Fitted by: {}\n# to a `tokenfab bench` measurement of {} ({} on {}).\n",
+                  command, fit["endpoint"].get<std::string>(), fit["model"].get<std::string>(),
+                  fit["gpu"].get<std::string>());
   s += fmt::format("profile: {}\ngpus:\n  {}: {{{}}}\n", fit["profile"].get<std::string>(),
                    fit["gpu"].get<std::string>(), constants);
   s += "fit:\n";
   for (const auto& [name, t] : fit["targets"].items()) {
     s += fmt::format("  {}: {{measured: {:.6g}, before: {:.6g}, after: {:.6g}}}\n", name,
-                     t["measured"].get<double>(), t["before"].get<double>(), t["after"].get<double>());
+                     t["measured"].get<double>(), t["before"].get<double>(),
+                     t["after"].get<double>());
   }
   s += fmt::format("  rms_log_error: {{before: {:.4g}, after: {:.4g}}}\n",
-                   fit["rms_log_error_before"].get<double>(), fit["rms_log_error_after"].get<double>());
+                   fit["rms_log_error_before"].get<double>(),
+                   fit["rms_log_error_after"].get<double>());
   s += "rows: []\n";
   return s;
 }

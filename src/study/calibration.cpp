@@ -137,4 +137,10 @@ void ApplyCalibration(const Calibration& calibration, const std::string& gpu_id,
   if (gpu != it->second.gpus.end()) ApplyOverrides(gpu->second, engine);
 }
 
+void ApplyCalibration(const Calibration& calibration, ResolvedScenario& resolved) {
+  if (calibration.empty()) return;
+  ApplyCalibration(calibration, resolved.gpu.id, resolved.engine);
+  for (DeploymentSpec& d : resolved.deployments) ApplyCalibration(calibration, d.gpu.id, d.engine);
+}
+
 }  // namespace tokenfab

@@ -64,8 +64,7 @@ MeasuredRow SmallRow(const std::string& id, const std::string& metric) {
 }
 
 // Rows "measured" on the twin itself with a known overhead: the fit must find it again.
-// Disabled: the fit did not move off its start point when the session ended (issue 3 note).
-TEST(Calibrate, DISABLED_RecoversAKnownIterationOverhead) {
+TEST(Calibrate, RecoversAKnownIterationOverhead) {
   auto catalog = Catalog::Load(std::string(TOKENFAB_SOURCE_DIR) + "/data");
   ASSERT_TRUE(catalog) << catalog.error().message;
   std::vector<MeasuredRow> table = {SmallRow("s-1", "throughput.output_tokens_per_s"),
@@ -75,7 +74,9 @@ TEST(Calibrate, DISABLED_RecoversAKnownIterationOverhead) {
   for (MeasuredRow& row : table) {
     auto resolved = ResolveScenario(*RowScenario(row, 100), *catalog);
     ASSERT_TRUE(resolved) << resolved.error().message;
-    resolved->engine.iteration_overhead_s = kTruth;
+    Calibration truth;
+    truth.profiles["trtllm"].constants[CalibratedConstantIndex("iteration_overhead_s")] = kTruth;
+    ApplyCalibration(truth, *resolved);
     auto sim = RunSimulate(*resolved);
     ASSERT_TRUE(sim) << sim.error().message;
     row.value = *MetricValue(sim->json, row.metric);

@@ -7,7 +7,8 @@ namespace {
 
 class Page {
  public:
-  explicit Page(const std::string& model) : label_(fmt::format("model_name=\"{}\"", Escape(model))) {}
+  explicit Page(const std::string& model)
+      : label_(fmt::format("model_name=\"{}\"", Escape(model))) {}
 
   void Header(const char* name, const char* type, const char* help) {
     text_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -79,13 +80,17 @@ std::string PrometheusText(const EmulatorStats& s, const HttpCounters& http,
            "Iteration ends released more than 1 ms after their time (emulator host overloaded).",
            static_cast<double>(s.late_iterations));
 
-  p.Header("tokenfab_requests_running", "gauge", "Sequences in the current iteration, per instance.");
+  p.Header("tokenfab_requests_running", "gauge",
+           "Sequences in the current iteration, per instance.");
   for (std::size_t i = 0; i < s.instances.size(); ++i) {
-    p.Sample("tokenfab_requests_running", s.instances[i].running, fmt::format("instance=\"{}\"", i));
+    p.Sample("tokenfab_requests_running", s.instances[i].running,
+             fmt::format("instance=\"{}\"", i));
   }
-  p.Header("tokenfab_requests_waiting", "gauge", "Requests queued and not in the current iteration.");
+  p.Header("tokenfab_requests_waiting", "gauge",
+           "Requests queued and not in the current iteration.");
   for (std::size_t i = 0; i < s.instances.size(); ++i) {
-    p.Sample("tokenfab_requests_waiting", s.instances[i].waiting, fmt::format("instance=\"{}\"", i));
+    p.Sample("tokenfab_requests_waiting", s.instances[i].waiting,
+             fmt::format("instance=\"{}\"", i));
   }
   p.Header("tokenfab_iterations_total", "counter", "Engine iterations, per instance.");
   for (std::size_t i = 0; i < s.instances.size(); ++i) {

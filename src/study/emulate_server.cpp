@@ -84,16 +84,18 @@ void EmulateServer::Impl::Complete(const httplib::Request& req, httplib::Respons
   if (auto* e = std::get_if<ApiError>(&parsed)) return Reply(res, *e);
   const CompletionRequest& r = std::get<CompletionRequest>(parsed);
   if (!r.model.empty() && !KnownModel(r.model)) {
-    return Reply(res, ApiError{404,
-                               fmt::format("The model `{}` does not exist. This endpoint serves `{}`.",
-                                           r.model, names.front()),
-                               "invalid_request_error", "model", "model_not_found"});
+    return Reply(res,
+                 ApiError{404,
+                          fmt::format("The model `{}` does not exist. This endpoint serves `{}`.",
+                                      r.model, names.front()),
+                          "invalid_request_error", "model", "model_not_found"});
   }
   const std::int32_t max_tokens = r.max_tokens > 0 ? r.max_tokens : default_max_tokens;
   auto submitted = emulator->Submit(r.prompt_tokens, max_tokens);
   if (!submitted) {
-    return Reply(res, ApiError{400, submitted.error().message, "invalid_request_error",
-                               r.max_tokens > 0 ? "max_tokens" : (chat ? "messages" : "prompt"), ""});
+    return Reply(res,
+                 ApiError{400, submitted.error().message, "invalid_request_error",
+                          r.max_tokens > 0 ? "max_tokens" : (chat ? "messages" : "prompt"), ""});
   }
   auto state = std::make_shared<StreamState>();
   state->stream = std::move(submitted).value();
@@ -140,42 +142,48 @@ void EmulateServer::Impl::Complete(const httplib::Request& req, httplib::Respons
 }
 
 void EmulateServer::Impl::Route() {
-  server.Post("/v1/completions",
-              [this](const httplib::Request& req, httplib::Response& res) { Complete(req, res, false); });
-  server.Post("/v1/chat/completions",
-              [this](const httplib::Request& req, httplib::Response& res) { Complete(req, res, true); });
-  server.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) { Models(res); });
+  server.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    Complete(req, res, false);
+  });
+  server.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    Complete(req, res, true);
+  });
+  server.Get("/v1/models",
+             [this](const httplib::Request&, httplib::Response& res) { Models(res); });
   server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     const HttpCounters http{requests, in_flight, errors_4xx, errors_5xx};
     res.set_content(PrometheusText(emulator->Stats(), http, names.front()),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
   server.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string message = res.status == 404
-                                    ? fmt::format("no route for {} {}", req.method, req.path)
-                                    : fmt::format("HTTP {}", res.status);
-    res.set_content(ErrorBody(ApiError{res.status, message, "invalid_request_error", "", ""}),
-                    "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    res.status = 500;
-    res.set_content(ErrorBody(ApiError{500, what, "server_error", "", ""}), "application/json");
-  });
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string message = res.status == 404
+                                        ? fmt::format("no route for {} {}", req.method, req.path)
+                                        : fmt::format("HTTP {}", res.status);
+        res.set_content(ErrorBody(ApiError{res.status, message, "invalid_request_error", "", ""}),
+                        "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "internal error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        res.status = 500;
+        res.set_content(ErrorBody(ApiError{500, what, "server_error", "", ""}), "application/json");
+      });
   server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
     ++requests;
-    if (res.status >= 500) ++errors_5xx;
-    else if (res.status >= 400) ++errors_4xx;
+    if (res.status >= 500)
+      ++errors_5xx;
+    else if (res.status >= 400)
+      ++errors_4xx;
   });
 }
 
@@ -192,11 +200,14 @@ Result<std::unique_ptr<EmulateServer>> EmulateServer::Start(const ResolvedScenar
   m.names.push_back(scenario.model.id);
   if (!scenario.model.name.empty()) m.names.push_back(scenario.model.name);
   const double mean_output = scenario.serve.workload.output.mean;
-  m.default_max_tokens = options.default_max_tokens > 0
-                             ? options.default_max_tokens
-                             : std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(mean_output)));
+  m.default_max_tokens =
+      options.default_max_tokens > 0
+          ? options.default_max_tokens
+          : std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(mean_output)));
   const int threads = std::max(1, options.threads);
-  m.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  m.server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
   m.server.set_tcp_nodelay(true);
   m.server.set_keep_alive_max_count(1u << 20);
   m.server.set_payload_max_length(64u << 20);

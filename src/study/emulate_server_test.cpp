@@ -86,7 +86,8 @@ class EmulateServerTest : public ::testing::Test {
     return events;
   }
   static double Seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
   }
   double MetricValue(const std::string& name) {
     auto res = Client().Get("/metrics");
@@ -114,7 +115,8 @@ TEST_F(EmulateServerTest, ListsTheScenarioModel) {
 
 TEST_F(EmulateServerTest, NonStreamingCompletionReportsExactUsage) {
   std::vector<int> prompt(100, 42);
-  auto res = Post("/v1/completions", {{"model", "llama-3.1-8b"}, {"prompt", prompt}, {"max_tokens", 5}});
+  auto res =
+      Post("/v1/completions", {{"model", "llama-3.1-8b"}, {"prompt", prompt}, {"max_tokens", 5}});
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   const json j = json::parse(res->body);
@@ -129,7 +131,9 @@ TEST_F(EmulateServerTest, NonStreamingCompletionReportsExactUsage) {
 TEST_F(EmulateServerTest, StreamingSendsOneChunkPerTokenThenDone) {
   SseStream sse;
   const auto events = Stream("/v1/completions",
-                             {{"prompt", std::vector<int>(64, 7)}, {"max_tokens", 6}, {"stream", true},
+                             {{"prompt", std::vector<int>(64, 7)},
+                              {"max_tokens", 6},
+                              {"stream", true},
                               {"stream_options", {{"include_usage", true}}}},
                              sse);
   ASSERT_EQ(events.size(), 6u + 2u);  // 6 tokens, usage, [DONE]
@@ -149,7 +153,8 @@ TEST_F(EmulateServerTest, ChatStreamingSendsRoleThenContent) {
   const auto events = Stream("/v1/chat/completions",
                              {{"model", "Llama 3.1 8B"},
                               {"messages", {{{"role", "user"}, {"content", "Say hello."}}}},
-                              {"max_tokens", 4}, {"stream", true}},
+                              {"max_tokens", 4},
+                              {"stream", true}},
                              sse);
   ASSERT_EQ(events.size(), 1u + 4u + 1u);
   EXPECT_EQ(events[0]["object"], "chat.completion.chunk");
@@ -173,9 +178,11 @@ TEST_F(EmulateServerTest, MalformedRequestsGetOpenAiErrors) {
   EXPECT_EQ(no_prompt->status, 400);
   EXPECT_EQ(json::parse(no_prompt->body)["error"]["param"], "prompt");
 
-  auto too_long = Post("/v1/completions", {{"prompt", "x"}, {"prompt_tokens", 10'000'000}, {"max_tokens", 3}});
+  auto too_long =
+      Post("/v1/completions", {{"prompt", "x"}, {"prompt_tokens", 10'000'000}, {"max_tokens", 3}});
   EXPECT_EQ(too_long->status, 400);
-  EXPECT_NE(json::parse(too_long->body)["error"]["message"].get<std::string>().find("maximum context length"),
+  EXPECT_NE(json::parse(too_long->body)["error"]["message"].get<std::string>().find(
+                "maximum context length"),
             std::string::npos);
 
   auto unknown_route = Client().Get("/v1/nothing");
@@ -216,7 +223,8 @@ TEST_F(EmulateServerTest, DISABLED_PacesALoneRequestAsTheTwin) {
   const double e2e_ms = twin->result.metrics.e2e_ms.mean;
   SseStream sse;
   const double start = Seconds();
-  Stream("/v1/completions", {{"prompt", std::vector<int>(1024, 3)}, {"max_tokens", 16}, {"stream", true}}, sse);
+  Stream("/v1/completions",
+         {{"prompt", std::vector<int>(1024, 3)}, {"max_tokens", 16}, {"stream", true}}, sse);
   ASSERT_EQ(sse.chunks(), 16);
   EXPECT_NEAR((sse.first_s() - start) * 1e3, ttft_ms, 0.05 * ttft_ms + 3);
   EXPECT_NEAR((sse.last_s() - start) * 1e3, e2e_ms, 0.05 * e2e_ms + 3);

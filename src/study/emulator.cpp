@@ -1,22 +1,22 @@
 #include "tokenfab/study/emulator.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <optional>
 #include <thread>
-#include <cstdio>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
 namespace tokenfab {
 
-EmulatedStream::Progress EmulatedStream::Wait(std::int32_t seen, std::chrono::milliseconds timeout) {
+EmulatedStream::Progress EmulatedStream::Wait(std::int32_t seen,
+                                              std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, timeout, [&] {
-    return progress_.tokens > seen || progress_.finished || progress_.aborted;
-  });
+  cv_.wait_for(lock, timeout,
+               [&] { return progress_.tokens > seen || progress_.finished || progress_.aborted; });
   return progress_;
 }
 
@@ -212,7 +212,9 @@ void Emulator::Impl::OnArrival(const Arrival& a) {
   r.output_tokens = a.stream->output_tokens();
   streams[id] = a.stream;
   released[id] = 0;
-  if (getenv("TF_TRACE")) fprintf(stderr, "arrive %d at %.3f ms inst phase %d boundary %.3f\n", id, a.time/1e6, (int)clocks[0].phase, clocks[0].boundary/1e6);
+  if (getenv("TF_TRACE"))
+    fprintf(stderr, "arrive %d at %.3f ms inst phase %d boundary %.3f\n", id, a.time / 1e6,
+            (int)clocks[0].phase, clocks[0].boundary / 1e6);
   ++live.requests_received;
   live.prompt_tokens += r.input_tokens;
   const int k = Route();
@@ -233,7 +235,12 @@ void Emulator::Impl::OnPlan(int k) {
     return;
   }
   c.phase = InstanceClock::Phase::kRunning;
-  if (getenv("TF_TRACE")) fprintf(stderr, "start at %.3f (now %.3f) end %.3f prefill %lld seqs %d decode %d\n", c.boundary/1e6, Now()/1e6, end/1e6, (long long)instances[k].last_iteration().batch.prefill_tokens, instances[k].last_iteration().batch.prefill_sequences, instances[k].last_iteration().batch.decode_sequences);
+  if (getenv("TF_TRACE"))
+    fprintf(stderr, "start at %.3f (now %.3f) end %.3f prefill %lld seqs %d decode %d\n",
+            c.boundary / 1e6, Now() / 1e6, end / 1e6,
+            (long long)instances[k].last_iteration().batch.prefill_tokens,
+            instances[k].last_iteration().batch.prefill_sequences,
+            instances[k].last_iteration().batch.decode_sequences);
   c.end = end;
   c.last_cost = end - c.boundary;
 }
@@ -256,7 +263,8 @@ void Emulator::Impl::OnIterationEnd(int k, SimTime now) {
     const Request& r = requests[id];
     const double ttft = std::max(0.0, SimTimeToSeconds(r.first_token - r.arrival));
     const auto bucket = std::lower_bound(std::begin(kTtftBuckets), std::end(kTtftBuckets), ttft);
-    if (bucket != std::end(kTtftBuckets)) ++live.ttft_bucket_counts[bucket - std::begin(kTtftBuckets)];
+    if (bucket != std::end(kTtftBuckets))
+      ++live.ttft_bucket_counts[bucket - std::begin(kTtftBuckets)];
     ++live.ttft_count;
     live.ttft_sum_s += ttft;
     ReleaseTokens(id, r.generated);
@@ -294,9 +302,10 @@ void Emulator::Impl::Publish() {
 Result<std::unique_ptr<Emulator>> Emulator::Create(const ResolvedScenario& s,
                                                    const EmulatorOptions& options) {
   if (s.deployments.size() != 1 || s.deployments.front().pools.size() != 1) {
-    return Error{s.scenario.origin + ": emulate serves one aggregated deployment (one model, one "
-                 "pool); this scenario has " + std::to_string(s.deployments.size()) +
-                 " deployment(s) or a disaggregated one"};
+    return Error{s.scenario.origin +
+                 ": emulate serves one aggregated deployment (one model, one "
+                 "pool); this scenario has " +
+                 std::to_string(s.deployments.size()) + " deployment(s) or a disaggregated one"};
   }
   const DeploymentSpec& d = s.deployments.front();
   const PoolSpec& pool = d.pools.front();

@@ -1,6 +1,7 @@
 #include "nelder_mead.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace tokenfab {
@@ -26,6 +27,16 @@ class Simplex {
     std::sort(points_.begin(), points_.end(), [](auto& a, auto& b) { return a.second < b.second; });
   }
   double Spread() const { return points_.back().second - points_.front().second; }
+  // Largest distance of a vertex from the best one along any axis, in units of `scale`.
+  double Extent(const std::vector<double>& scale) const {
+    double extent = 0;
+    for (const auto& p : points_) {
+      for (std::size_t i = 0; i < scale.size(); ++i) {
+        extent = std::max(extent, std::abs(p.first[i] - points_[0].first[i]) / scale[i]);
+      }
+    }
+    return extent;
+  }
 
   // One Nelder-Mead step on the sorted simplex.
   void Step() {
@@ -96,7 +107,11 @@ BoxMinimum MinimizeInBox(const std::function<double(const std::vector<double>&)>
     s.Add(x);
   }
   s.Sort();
-  while (s.evaluations() < max_evaluations && s.Spread() > tolerance) s.Step();
+  // Converged when the values agree and the simplex has shrunk to a thousandth of its start
+  // (equal values alone can happen on a symmetric valley far from its bottom).
+  while (s.evaluations() < max_evaluations && (s.Spread() > tolerance || s.Extent(step) > 1e-3)) {
+    s.Step();
+  }
   return {s.Best().first, s.Best().second, s.evaluations()};
 }
 

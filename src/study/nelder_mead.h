@@ -15,7 +15,8 @@ struct BoxMinimum {
 };
 
 // REQUIRES: x0, step, lower, upper have the same size; lower <= x0 <= upper.
-// Stops after max_evaluations or when the simplex's values span less than `tolerance`.
+// REQUIRES: step[i] > 0. Stops after max_evaluations, or when the simplex's values span less
+// than `tolerance` and its vertices lie within step / 1000 of the best one.
 BoxMinimum MinimizeInBox(const std::function<double(const std::vector<double>&)>& f,
                          const std::vector<double>& x0, const std::vector<double>& step,
                          const std::vector<double>& lower, const std::vector<double>& upper,

@@ -24,11 +24,15 @@ std::variant<std::optional<std::int32_t>, ApiError> PositiveInt(const json& body
   const auto it = body.find(key);
   if (it == body.end() || it->is_null()) return std::optional<std::int32_t>{};
   double v = 0;
-  if (it->is_number_integer()) v = static_cast<double>(it->get<std::int64_t>());
-  else if (it->is_number_float() && std::floor(it->get<double>()) == it->get<double>()) v = it->get<double>();
-  else return Invalid(key, std::string("'") + key + "' must be an integer");
+  if (it->is_number_integer())
+    v = static_cast<double>(it->get<std::int64_t>());
+  else if (it->is_number_float() && std::floor(it->get<double>()) == it->get<double>())
+    v = it->get<double>();
+  else
+    return Invalid(key, std::string("'") + key + "' must be an integer");
   if (v < 1 || v > kMaxTokens) {
-    return Invalid(key, std::string("'") + key + "' must be at least 1 and at most 2^30, got " + it->dump());
+    return Invalid(
+        key, std::string("'") + key + "' must be at least 1 and at most 2^30, got " + it->dump());
   }
   return std::optional<std::int32_t>{static_cast<std::int32_t>(v)};
 }
@@ -49,11 +53,13 @@ std::variant<std::int32_t, ApiError> PromptTokens(const json& prompt) {
     return PromptTokens(prompt[0]);
   }
   if (prompt.is_array() && prompt.size() > 1 && (prompt[0].is_string() || prompt[0].is_array())) {
-    return Invalid("prompt", "batched prompts are not supported by tokenfab emulate; send one "
-                             "prompt per request");
+    return Invalid("prompt",
+                   "batched prompts are not supported by tokenfab emulate; send one "
+                   "prompt per request");
   }
-  return Invalid("prompt", "'prompt' must be a string, an array of token ids, or a one-element "
-                           "array of either");
+  return Invalid("prompt",
+                 "'prompt' must be a string, an array of token ids, or a one-element "
+                 "array of either");
 }
 
 std::variant<std::int32_t, ApiError> MessageTokens(const json& messages) {
@@ -84,7 +90,8 @@ std::variant<std::int32_t, ApiError> MessageTokens(const json& messages) {
         }
       }
     } else if (!content.is_null()) {
-      return Invalid(where + ".content", where + ".content must be a string, an array of parts or null");
+      return Invalid(where + ".content",
+                     where + ".content must be a string, an array of parts or null");
     }
   }
   return static_cast<std::int32_t>(std::min<std::int64_t>(tokens, kMaxTokens));
@@ -98,7 +105,8 @@ json Usage(std::int32_t prompt, std::int32_t completion) {
 
 json Envelope(const ResponseHeader& h, bool chunk) {
   return {{"id", h.id},
-          {"object", h.chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion"},
+          {"object",
+           h.chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion"},
           {"created", h.created},
           {"model", h.model}};
 }
@@ -136,7 +144,8 @@ std::variant<CompletionRequest, ApiError> ParseCompletionRequest(std::string_vie
     r.stream = it->get<bool>();
   }
   if (const auto it = j.find("stream_options"); it != j.end() && !it->is_null()) {
-    if (!r.stream) return Invalid("stream_options", "'stream_options' is only allowed with stream: true");
+    if (!r.stream)
+      return Invalid("stream_options", "'stream_options' is only allowed with stream: true");
     if (!it->is_object()) return Invalid("stream_options", "'stream_options' must be an object");
     const json usage = it->value("include_usage", json(false));
     if (!usage.is_boolean()) {
@@ -174,15 +183,16 @@ std::variant<CompletionRequest, ApiError> ParseCompletionRequest(std::string_vie
 std::string ErrorBody(const ApiError& e) {
   const json param = e.param.empty() ? json() : json(e.param);
   const json code = e.code.empty() ? json() : json(e.code);
-  return json{{"error", {{"message", e.message}, {"type", e.type}, {"param", param}, {"code", code}}}}
+  return json{
+      {"error", {{"message", e.message}, {"type", e.type}, {"param", param}, {"code", code}}}}
       .dump();
 }
 
 std::string TokenText(std::int32_t k) {
   // Common English words that most tokenizers keep as one token with their leading space.
   static constexpr std::array<std::string_view, 16> kWords = {
-      " the", " of", " and", " to", " in", " a", " is", " that",
-      " for", " it", " as", " was", " with", " be", " on", " not"};
+      " the", " of", " and", " to",  " in",   " a",  " is", " that",
+      " for", " it", " as",  " was", " with", " be", " on", " not"};
   return std::string(kWords[static_cast<std::size_t>(k) % kWords.size()]);
 }
 
@@ -209,7 +219,8 @@ std::string CompletionBody(const ResponseHeader& h, std::int32_t prompt_tokens,
 
 std::string TokenEvent(const ResponseHeader& h, std::int32_t k, bool last, bool include_usage) {
   json j = Envelope(h, true);
-  json choice = {{"index", 0}, {"logprobs", nullptr}, {"finish_reason", last ? json("length") : json()}};
+  json choice = {
+      {"index", 0}, {"logprobs", nullptr}, {"finish_reason", last ? json("length") : json()}};
   if (h.chat) {
     choice["delta"] = {{"content", TokenText(k)}};
   } else {

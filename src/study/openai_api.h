@@ -28,11 +28,11 @@ struct ApiError {
 
 struct CompletionRequest {
   bool chat = false;
-  std::string model;               // empty when absent
+  std::string model;  // empty when absent
   std::int32_t prompt_tokens = 0;
-  std::int32_t max_tokens = -1;    // -1 when absent
+  std::int32_t max_tokens = -1;  // -1 when absent
   bool stream = false;
-  bool include_usage = false;      // stream_options.include_usage
+  bool include_usage = false;  // stream_options.include_usage
 };
 
 std::int32_t TextTokens(std::string_view text);

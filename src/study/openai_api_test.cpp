@@ -29,7 +29,9 @@ TEST(OpenAiApi, TokenIdPromptsCountExactly) {
 }
 
 TEST(OpenAiApi, TextPromptsCountWordsTimes1Point3) {
-  EXPECT_EQ(Parsed(R"({"prompt": "one two three four five six seven eight nine ten"})").prompt_tokens, 13);
+  EXPECT_EQ(
+      Parsed(R"({"prompt": "one two three four five six seven eight nine ten"})").prompt_tokens,
+      13);
   EXPECT_EQ(Parsed(R"({"prompt": ""})").prompt_tokens, 1);
   EXPECT_EQ(Parsed(R"({"prompt": "x", "prompt_tokens": 500})").prompt_tokens, 500);
 }
@@ -75,7 +77,8 @@ TEST(OpenAiApi, EventsRoundTripThroughTheStreamReader) {
   wire += kDoneEvent;
   SseStream s;
   // Fed in awkward pieces, at times 1, 2, 3, ...
-  for (std::size_t i = 0; i < wire.size(); i += 7) s.Feed(wire.substr(i, 7), static_cast<double>(i));
+  for (std::size_t i = 0; i < wire.size(); i += 7)
+    s.Feed(wire.substr(i, 7), static_cast<double>(i));
   EXPECT_EQ(s.chunks(), 3);
   EXPECT_EQ(s.usage_completion_tokens(), 3);
   EXPECT_TRUE(s.done());

@@ -20,12 +20,14 @@ double DefaultTransferBandwidth(const DeploymentSpec& d) {
 }
 
 double KvBytesPerToken(const DeploymentSpec& d) {
-  return d.model.num_layers * KvElementsPerTokenPerLayer(d.model) * BytesPerElement(d.precision.kv_cache);
+  return d.model.num_layers * KvElementsPerTokenPerLayer(d.model) *
+         BytesPerElement(d.precision.kv_cache);
 }
 
 }  // namespace
 
-Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved, const SimulateOptions& options) {
+Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved,
+                                   const SimulateOptions& options) {
   SimulateOutput out;
   out.resolved = resolved;
   ServeConfig serve = resolved.serve;
@@ -42,7 +44,8 @@ Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved, const Simul
       const PoolSpec& p = d.pools[i];
       auto cost = InstanceCostModel::Build(d.model, d.gpu, p.parallelism, d.precision, d.engine,
                                            p.scheduler.max_num_tokens, d.cost_options);
-      if (!cost) return Error{resolved.scenario.origin + ": pool '" + p.name + "': " + cost.error().message};
+      if (!cost)
+        return Error{resolved.scenario.origin + ": pool '" + p.name + "': " + cost.error().message};
       out.cost_models.push_back(std::make_unique<InstanceCostModel>(std::move(cost).value()));
       const MemoryPlan& m = out.cost_models.back()->memory();
       memory.push_back({{"pool", p.name},
@@ -61,8 +64,8 @@ Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved, const Simul
     }
     if (d.disaggregated) {
       dep.kv_bytes_per_token = KvBytesPerToken(d);
-      dep.kv_transfer_bandwidth = d.kv_transfer_bandwidth > 0 ? d.kv_transfer_bandwidth
-                                                              : DefaultTransferBandwidth(d);
+      dep.kv_transfer_bandwidth =
+          d.kv_transfer_bandwidth > 0 ? d.kv_transfer_bandwidth : DefaultTransferBandwidth(d);
       dep.kv_transfer_latency_s = d.kv_transfer_latency_s;
     }
     serve.deployments.push_back(dep);

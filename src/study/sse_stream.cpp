@@ -16,7 +16,8 @@ bool HasContent(const nlohmann::json& j) {
   const auto choices = j.find("choices");
   if (choices == j.end() || !choices->is_array() || choices->empty()) return false;
   const nlohmann::json& c = (*choices)[0];
-  if (const auto t = c.find("text"); t != c.end() && t->is_string()) return !t->get_ref<const std::string&>().empty();
+  if (const auto t = c.find("text"); t != c.end() && t->is_string())
+    return !t->get_ref<const std::string&>().empty();
   const auto delta = c.find("delta");
   if (delta == c.end() || !delta->is_object()) return false;
   const auto content = delta->find("content");
@@ -71,8 +72,10 @@ void SseStream::Event(std::string_view event, double t_s) {
     }
   }
   if (!HasContent(j)) return;
-  if (chunks_ == 0) first_s_ = t_s;
-  else gaps_.push_back(t_s - last_s_);
+  if (chunks_ == 0)
+    first_s_ = t_s;
+  else
+    gaps_.push_back(t_s - last_s_);
   last_s_ = t_s;
   ++chunks_;
 }

@@ -73,7 +73,7 @@ RowOutcome SimulateOne(const PreparedRow& p, const Calibration& calibration) {
     return out;
   }
   ResolvedScenario resolved = *p.resolved;
-  ApplyCalibration(calibration, resolved.gpu.id, resolved.engine);
+  ApplyCalibration(calibration, resolved);
   auto sim = RunSimulate(resolved);
   if (!sim) {
     out.skip_reason = "simulation failed: " + sim.error().message;

@@ -30,8 +30,7 @@ TEST(ValidationStats, SummaryOfKnownNumbers) {
   EXPECT_DOUBLE_EQ(s.median_ratio, 1.1);
 }
 
-// Disabled: the box minimizer was being fixed when the session ended (issue 3 note).
-TEST(MinimizeInBox, DISABLED_FindsAnInteriorMinimum) {
+TEST(MinimizeInBox, FindsAnInteriorMinimum) {
   auto f = [](const std::vector<double>& x) {
     return (x[0] - 0.3) * (x[0] - 0.3) + 10 * (x[1] - 0.002) * (x[1] - 0.002);
   };

@@ -40,11 +40,11 @@ struct EngineProfile {
   // Extra host time per sequence in the batch per iteration, s.
   double per_sequence_overhead_s = 0;
   // Fractions of peak reached by kernels (0..1].
-  double gemm_efficiency = 0.7;       // large GEMMs, of peak FLOP/s
-  double attention_efficiency = 0.5;  // prefill attention, of peak FLOP/s
-  double memory_efficiency = 0.8;     // streaming weights and KV, of HBM bandwidth
-  double network_efficiency = 0.8;    // collectives, of link bandwidth
-  double collective_latency_s = 5e-6; // per collective step (alpha of the alpha-beta model)
+  double gemm_efficiency = 0.7;        // large GEMMs, of peak FLOP/s
+  double attention_efficiency = 0.5;   // prefill attention, of peak FLOP/s
+  double memory_efficiency = 0.8;      // streaming weights and KV, of HBM bandwidth
+  double network_efficiency = 0.8;     // collectives, of link bandwidth
+  double collective_latency_s = 5e-6;  // per collective step (alpha of the alpha-beta model)
 };
 
 }  // namespace tokenfab

@@ -18,24 +18,24 @@ struct GpuSpec {
   // Measured maximum achievable dense matmul FLOP/s (MAMF benchmark), indexed by Precision;
   // 0 where not measured. Its ratio to peak_flops is a starting point for GEMM efficiency.
   std::array<double, 5> achievable_matmul_flops{};
-  double hbm_bytes = 0;           // usable device memory, bytes
-  double hbm_bandwidth = 0;       // bytes/s
-  double scale_up_bandwidth = 0;  // NVLink / Infinity Fabric, bytes/s per direction per GPU
-  int scale_up_domain = 8;        // GPUs in one NVLink domain (8 for HGX, 72 for NVL72)
-  double scale_out_bandwidth = 0; // network, bytes/s per direction per GPU
-  double tdp_watts = 0;           // max board power
-  std::string sources;            // where the numbers come from (see data/catalog/gpus.yaml)
-  std::string notes;              // assumptions, conflicts and unverified values
+  double hbm_bytes = 0;            // usable device memory, bytes
+  double hbm_bandwidth = 0;        // bytes/s
+  double scale_up_bandwidth = 0;   // NVLink / Infinity Fabric, bytes/s per direction per GPU
+  int scale_up_domain = 8;         // GPUs in one NVLink domain (8 for HGX, 72 for NVL72)
+  double scale_out_bandwidth = 0;  // network, bytes/s per direction per GPU
+  double tdp_watts = 0;            // max board power
+  std::string sources;             // where the numbers come from (see data/catalog/gpus.yaml)
+  std::string notes;               // assumptions, conflicts and unverified values
 
   double PeakFlops(Precision p) const;  // falls back to the next wider supported precision
 };
 
 // A system: how GPUs are packaged (node or rack) and what the non-GPU parts draw.
 struct SystemSpec {
-  std::string id;     // "hgx-h100", "gb200-nvl72"
+  std::string id;  // "hgx-h100", "gb200-nvl72"
   std::string name;
-  std::string gpu;    // GpuSpec id
-  int gpus = 8;       // GPUs per system
+  std::string gpu;  // GpuSpec id
+  int gpus = 8;     // GPUs per system
   int nvlink_domain = 8;
   double power_watts = 0;  // whole system at max (node or rack), watts
   std::string sources;

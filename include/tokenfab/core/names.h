@@ -10,7 +10,8 @@ namespace tokenfab {
 std::size_t EditDistance(std::string_view a, std::string_view b);
 
 // Up to `max_count` candidates closest to `name`, closest first; ties keep candidate order.
-std::vector<std::string> NearestNames(std::string_view name, const std::vector<std::string>& candidates,
+std::vector<std::string> NearestNames(std::string_view name,
+                                      const std::vector<std::string>& candidates,
                                       std::size_t max_count = 3);
 
 // "unknown gpu 'h100' (did you mean: h100-sxm, h200-sxm?); valid: a, b, c"

@@ -16,7 +16,7 @@ class RandomStream {
   static RandomStream Derive(std::uint64_t seed, std::string_view purpose);
 
   std::uint64_t NextU64();
-  double Uniform();  // in [0, 1)
+  double Uniform();      // in [0, 1)
   double UniformOpen();  // in (0, 1)
   double Exponential(double mean);
   double Normal(double mean, double stddev);

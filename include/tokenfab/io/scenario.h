@@ -88,7 +88,8 @@ const std::string& DefaultScenarioYaml();
 // with a dotted key; the value is read as YAML (so "{dist: fixed, mean: 128}" works).
 Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& origin,
                                const std::vector<std::string>& overrides = {});
-Result<Scenario> LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});
+Result<Scenario> LoadScenario(const std::string& path,
+                              const std::vector<std::string>& overrides = {});
 
 // A pool of identical instances, resolved.
 struct PoolSpec {

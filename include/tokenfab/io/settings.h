@@ -12,12 +12,12 @@ enum class SettingType {
   kInt,
   kNumber,
   kBool,
-  kLength,  // a token count: a number or {dist: fixed|uniform|lognormal, mean:, cv:, min:, max:}
+  kLength,     // a token count: a number or {dist: fixed|uniform|lognormal, mean:, cv:, min:, max:}
   kStructure,  // a mapping or list with its own documented shape (classes, deployments, ...)
 };
 
 struct SettingInfo {
-  std::string_view key;           // dotted path, e.g. "parallelism.tp"
+  std::string_view key;  // dotted path, e.g. "parallelism.tp"
   SettingType type;
   std::string_view default_text;  // as written in YAML; "" = none / derived
   std::string_view help;

@@ -15,7 +15,7 @@ struct BatchLimits {
 
 // REQUIRES: mean_isl, mean_osl >= 1. `kv_fraction` is kv_cache_free_gpu_mem_fraction.
 BatchLimits TrtllmBenchLimits(const ModelSpec& model, const GpuSpec& gpu, const Parallelism& p,
-                              const PrecisionConfig& precision, double kv_fraction,
-                              double mean_isl, double mean_osl, int max_isl);
+                              const PrecisionConfig& precision, double kv_fraction, double mean_isl,
+                              double mean_osl, int max_isl);
 
 }  // namespace tokenfab

@@ -83,7 +83,7 @@ struct ServeMetrics {
 
   double kv_peak_utilization = 0;  // max over instances and iterations of used / total blocks
   std::int64_t preemptions = 0;
-  double mean_batch_size = 0;      // sequences per iteration, mean over iterations
+  double mean_batch_size = 0;  // sequences per iteration, mean over iterations
   std::int64_t iterations = 0;
 
   double energy_j = 0;

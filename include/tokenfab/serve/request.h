@@ -16,11 +16,11 @@ struct Request {
   std::int32_t input_tokens = 0;
   std::int32_t output_tokens = 0;
 
-  std::int16_t cls = 0;        // request class (ServeConfig::classes)
-  std::int16_t priority = 0;   // higher is admitted first and preempted last
-  std::int32_t deployment = 0; // which model deployment serves it (multi-model routing)
-  std::int32_t session = -1;   // multi-turn session, -1 for none
-  std::int32_t turn = 0;       // 1-based turn within the session, 0 for none
+  std::int16_t cls = 0;         // request class (ServeConfig::classes)
+  std::int16_t priority = 0;    // higher is admitted first and preempted last
+  std::int32_t deployment = 0;  // which model deployment serves it (multi-model routing)
+  std::int32_t session = -1;    // multi-turn session, -1 for none
+  std::int32_t turn = 0;        // 1-based turn within the session, 0 for none
   // Prompt prefix identity for the prefix cache: `prefix_blocks` whole blocks of the
   // workload's hash block size (PrefixBlockTokens(), workload.h), hashed by PrefixBlockHash.
   // prefix_hashes_begin >= 0: explicit hashes from a trace, WorkloadSource::hashes()
@@ -33,9 +33,9 @@ struct Request {
   std::int32_t cached_tokens = 0;  // prompt tokens served from the prefix cache
 
   std::int32_t instance = -1;  // global instance index currently holding it
-  std::int32_t prefilled = 0;   // tokens of PrefillTarget() whose KV has been computed
-  std::int32_t generated = 0;   // output tokens produced (at the last join or preemption)
-  std::int32_t blocks = 0;      // KV blocks held while waiting or prefilling
+  std::int32_t prefilled = 0;  // tokens of PrefillTarget() whose KV has been computed
+  std::int32_t generated = 0;  // output tokens produced (at the last join or preemption)
+  std::int32_t blocks = 0;     // KV blocks held while waiting or prefilling
   SimTime first_token = -1;
   SimTime prefill_done = -1;  // disaggregated: prefill finished, KV transfer starts
   SimTime kv_ready = -1;      // disaggregated: KV arrived at the decode instance

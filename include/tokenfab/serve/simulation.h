@@ -36,8 +36,8 @@ struct PoolConfig {
 // One model served by one aggregated pool, or by a prefill pool feeding a decode pool.
 struct DeploymentConfig {
   std::string name = "default";
-  int pool = 0;             // aggregated pool, or the prefill pool when disaggregated
-  int decode_pool = -1;     // >= 0: disaggregated
+  int pool = 0;                      // aggregated pool, or the prefill pool when disaggregated
+  int decode_pool = -1;              // >= 0: disaggregated
   double kv_bytes_per_token = 0;     // KV moved per prompt token, all layers
   double kv_transfer_bandwidth = 0;  // bytes/s available to one request's transfer
   double kv_transfer_latency_s = 0;
@@ -60,7 +60,7 @@ struct ServeConfig {
   WorkloadSpec workload;
   double slo_ttft_ms = 0;  // 0: no objective
   double slo_tpot_ms = 0;
-  double window_s = 0;     // > 0: metrics per time window of this length
+  double window_s = 0;  // > 0: metrics per time window of this length
   std::uint64_t seed = 1;
   bool keep_iterations = false;  // keep every IterationRecord (for CSV and traces)
   // Keep every Request in ServeResult::requests. When false, a finished request's slot is
@@ -71,10 +71,10 @@ struct ServeConfig {
 
 struct ServeResult {
   ServeMetrics metrics;
-  std::vector<Request> requests;           // in arrival order
-  std::vector<IterationRecord> iterations; // when ServeConfig::keep_iterations
-  std::vector<std::string> pool_names;     // IterationRecord::instance indexes all pools' instances
-  std::vector<int> instance_pool;          // pool of each global instance index
+  std::vector<Request> requests;            // in arrival order
+  std::vector<IterationRecord> iterations;  // when ServeConfig::keep_iterations
+  std::vector<std::string> pool_names;  // IterationRecord::instance indexes all pools' instances
+  std::vector<int> instance_pool;       // pool of each global instance index
 };
 
 class Simulation {

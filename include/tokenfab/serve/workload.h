@@ -17,8 +17,8 @@ struct LengthDistribution {
   enum class Kind { kFixed, kUniform, kLogNormal };
   Kind kind = Kind::kFixed;
   double mean = 0;
-  double cv = 0.5;   // lognormal: standard deviation / mean
-  double min = 1;    // uniform lower bound; all kinds are clamped to [min, max]
+  double cv = 0.5;  // lognormal: standard deviation / mean
+  double min = 1;   // uniform lower bound; all kinds are clamped to [min, max]
   double max = 1e9;
 
   std::int32_t Sample(RandomStream& rng) const;
@@ -36,14 +36,14 @@ struct TraceRecord {
 // A class of requests (interactive, batch, ...) with its own share, priority, lengths and SLOs.
 struct RequestClass {
   std::string name;
-  double share = 1.0;  // relative weight among classes
-  int priority = 0;    // higher is admitted first and preempted last
+  double share = 1.0;                          // relative weight among classes
+  int priority = 0;                            // higher is admitted first and preempted last
   bool has_input = false, has_output = false;  // else the workload's distributions
   LengthDistribution input;
   LengthDistribution output;
   double slo_ttft_ms = 0;  // 0: the scenario's slo.ttft_ms
   double slo_tpot_ms = 0;
-  int deployment = -1;     // model routing by class; -1: by difficulty or the first deployment
+  int deployment = -1;  // model routing by class; -1: by difficulty or the first deployment
 };
 
 // Multi-turn sessions (chat, agents): each session's turns share a growing prefix. Turn k's
@@ -109,9 +109,9 @@ struct WorkloadSpec {
   enum class Kind { kOffline, kClosed, kPoisson, kGamma, kTrace, kSessions };
   Kind kind = Kind::kOffline;
   std::int64_t num_requests = 1000;
-  int concurrency = 1;   // closed loop: requests in flight
-  double rate = 1.0;     // open loop: requests per second
-  double cv = 1.0;       // gamma: coefficient of variation of inter-arrival times
+  int concurrency = 1;  // closed loop: requests in flight
+  double rate = 1.0;    // open loop: requests per second
+  double cv = 1.0;      // gamma: coefficient of variation of inter-arrival times
   LengthDistribution input;
   LengthDistribution output;
   std::vector<TraceRecord> trace;  // kTrace: sorted by arrival

@@ -26,9 +26,9 @@
 namespace tokenfab {
 
 struct BenchOptions {
-  std::string endpoint;  // "http://HOST:PORT", optionally with a path prefix such as /v1
-  std::string model;     // empty: the first model GET /v1/models lists
-  bool chat = false;     // /v1/chat/completions (prompt as text, "prompt_tokens" extension)
+  std::string endpoint;        // "http://HOST:PORT", optionally with a path prefix such as /v1
+  std::string model;           // empty: the first model GET /v1/models lists
+  bool chat = false;           // /v1/chat/completions (prompt as text, "prompt_tokens" extension)
   int max_connections = 1024;  // open loop: requests in flight at most, one thread each
   double timeout_s = 600;      // per request
   std::string api_key;         // sent as "Authorization: Bearer KEY" when set
@@ -44,14 +44,14 @@ struct BenchRecord {
   std::int32_t completion_tokens = 0;  // usage.completion_tokens, else content chunks
   double send_s = 0;
   double first_token_s = -1;
-  double end_s = -1;                   // last content chunk
-  std::vector<double> itl_s;           // gaps between content chunks
-  std::string error;                   // non-empty: the request failed
+  double end_s = -1;          // last content chunk
+  std::vector<double> itl_s;  // gaps between content chunks
+  std::string error;          // non-empty: the request failed
   bool ok() const { return error.empty(); }
 };
 
 struct BenchOutput {
-  ServeMetrics metrics;  // of the successful requests
+  ServeMetrics metrics;               // of the successful requests
   std::vector<BenchRecord> requests;  // in send order
   std::int64_t failed = 0;
   std::string model;

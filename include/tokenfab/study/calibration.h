@@ -21,6 +21,7 @@
 
 #include "tokenfab/catalog/engine_profile.h"
 #include "tokenfab/core/status.h"
+#include "tokenfab/io/scenario.h"
 
 namespace tokenfab {
 
@@ -66,5 +67,7 @@ Result<Calibration> LoadCalibration(const std::vector<std::string>& paths);
 void ApplyCalibration(const Calibration& calibration, const std::string& gpu_id,
                       EngineProfile& engine);
 void ApplyOverrides(const ConstantOverrides& overrides, EngineProfile& engine);
+// The same for every engine of a resolved scenario (each deployment with its own GPU).
+void ApplyCalibration(const Calibration& calibration, ResolvedScenario& resolved);
 
 }  // namespace tokenfab

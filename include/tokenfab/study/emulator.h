@@ -60,7 +60,7 @@ class EmulatedStream {
 };
 
 // Upper bounds of the TTFT histogram buckets, s (vLLM's vllm:time_to_first_token_seconds).
-inline constexpr double kTtftBuckets[] = {0.001, 0.005, 0.01, 0.02, 0.04,  0.06, 0.08, 0.1,
+inline constexpr double kTtftBuckets[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
                                           0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
 inline constexpr std::size_t kNumTtftBuckets = sizeof(kTtftBuckets) / sizeof(kTtftBuckets[0]);
 

@@ -24,6 +24,7 @@ struct SimulateOutput {
   nlohmann::json json;  // MetricsJson(...) plus "memory"
 };
 
-Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved, const SimulateOptions& options = {});
+Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved,
+                                   const SimulateOptions& options = {});
 
 }  // namespace tokenfab
