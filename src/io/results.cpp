@@ -80,6 +80,10 @@ nlohmann::json MetricsJson(const ServeMetrics& m, const nlohmann::json& config) 
                             {"iterations", p.iterations}};
     }
   }
+  j["prefix_cache"] = {{"hit_rate", m.prefix_cache.hit_rate()},
+                       {"hit_tokens", m.prefix_cache.hit_tokens},
+                       {"prompt_tokens", m.prefix_cache.prompt_tokens},
+                       {"evictions", m.prefix_cache.evictions}};
   if (m.kv_transfers > 0)
     j["kv_transfer"] = {{"mean_ms", m.kv_transfer_mean_ms}, {"count", m.kv_transfers}};
   j["sim"] = {{"events", m.events},
@@ -133,19 +137,63 @@ Result<bool> WriteCsvTables(const ServeResult& result, const std::string& dir) {
   return WriteText(dir + "/iterations.csv", iterations);
 }
 
+namespace {
+
+// The pools of a disaggregated deployment, and each deployment of a multi-model factory: the
+// first line of the summary names only the top-level layout.
+std::string PoolLine(const nlohmann::json& p) {
+  return fmt::format("{} x (tp={} ep={}{}) = {} GPUs", p["instances"].get<int>(),
+                     p["tp"].get<int>(), p["ep"].get<int>(),
+                     p["attention_dp"].get<bool>() ? " attention-DP" : "", p["gpus"].get<int>());
+}
+
+std::string DeploymentLines(const nlohmann::json& c) {
+  std::string s;
+  if (c.contains("deployments")) {
+    for (const auto& d : c["deployments"]) {
+      s += fmt::format("  deployment {}: {} on {} x {}, difficulty < {}\n",
+                       d["name"].get<std::string>(), d["model"].get<std::string>(),
+                       d["num_gpus"].get<int>(), d["gpu"].get<std::string>(),
+                       d["difficulty_max"].get<double>());
+      for (const auto& p : d["pools"]) {
+        s += fmt::format("    pool {}: {}\n", p["name"].get<std::string>(), PoolLine(p));
+      }
+    }
+  } else if (c.contains("serving") && c["serving"].contains("prefill")) {
+    s += fmt::format("  disaggregated: prefill {}; decode {}\n", PoolLine(c["serving"]["prefill"]),
+                     PoolLine(c["serving"]["decode"]));
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string SummaryText(const ServeMetrics& m, const nlohmann::json& c) {
   std::string s;
-  s += fmt::format(
-      "tokenfab simulate: {} on {} x {} ({} instance(s) of tp={} pp={} ep={}{}), "
-      "{} weights / {} KV, engine {}\n",
-      c["model"].get<std::string>(), c["num_gpus"].get<int>(),
-      c["hardware"]["gpu"].get<std::string>(), c["parallelism"]["replicas"].get<int>(),
-      c["parallelism"]["tp"].get<int>(), c["parallelism"]["pp"].get<int>(),
-      c["parallelism"]["ep"].get<int>(),
-      c["parallelism"]["attention_dp"].get<bool>() ? ", attention-DP" : "",
-      c["precision"]["weights"].get<std::string>(), c["precision"]["kv_cache"].get<std::string>(),
-      c["engine"]["profile"].get<std::string>());
-  s += fmt::format("workload: {} , {} requests completed over {:.1f} s simulated\n",
+  if (c["serving"]["mode"] == "disaggregated" && !c.contains("deployments")) {
+    s += fmt::format(
+        "tokenfab simulate: {} on {} x {}, {} weights / {} KV, engine {}\n",
+        c["model"].get<std::string>(), c["num_gpus"].get<int>(),
+        c["hardware"]["gpu"].get<std::string>(), c["precision"]["weights"].get<std::string>(),
+        c["precision"]["kv_cache"].get<std::string>(), c["engine"]["profile"].get<std::string>());
+  } else if (c.contains("deployments")) {
+    s += fmt::format("tokenfab simulate: {} model deployments on {} GPUs, routed {}\n",
+                     c["deployments"].size(), c["num_gpus"].get<int>(),
+                     c["routing"]["policy"].get<std::string>());
+  } else {
+    s += fmt::format(
+        "tokenfab simulate: {} on {} x {} ({} instance(s) of tp={} pp={} ep={}{}), "
+        "{} weights / {} KV, engine {}\n",
+        c["model"].get<std::string>(), c["num_gpus"].get<int>(),
+        c["hardware"]["gpu"].get<std::string>(), c["parallelism"]["replicas"].get<int>(),
+        c["parallelism"]["tp"].get<int>(), c["parallelism"]["pp"].get<int>(),
+        c["parallelism"]["ep"].get<int>(),
+        c["parallelism"]["attention_dp"].get<bool>() ? ", attention-DP" : "",
+        c["precision"]["weights"].get<std::string>(), c["precision"]["kv_cache"].get<std::string>(),
+        c["engine"]["profile"].get<std::string>());
+  }
+  s += DeploymentLines(c);
+  s += fmt::format("workload: {}, {} requests completed over {:.1f} s simulated\n",
                    c["workload"]["kind"].get<std::string>(), m.requests_completed, m.span_s);
   s += "\n";
   s += fmt::format(
@@ -167,6 +215,10 @@ std::string SummaryText(const ServeMetrics& m, const nlohmann::json& c) {
   s += fmt::format(
       "  KV cache        peak {:.1f}% used, {} preemptions; mean batch {:.1f} sequences\n",
       100 * m.kv_peak_utilization, m.preemptions, m.mean_batch_size);
+  if (c.contains("prefix_cache") && c["prefix_cache"]["enabled"].get<bool>()) {
+    s += fmt::format("  prefix cache    {:.1f}% of prompt tokens served from cache, {} evictions\n",
+                     100 * m.prefix_cache.hit_rate(), m.prefix_cache.evictions);
+  }
   s += fmt::format("  energy          {:.3f} J/output token, mean power {:.1f} kW\n",
                    m.joules_per_output_token, m.mean_power_w / 1e3);
   s += fmt::format("  simulator       {} events in {:.3f} s wall\n", m.events, m.wall_s);

@@ -252,7 +252,9 @@ LengthDistribution Reader::Length(const std::string& key) const {
 // 1 / cv^2 is still a normal double.
 void CheckOpenLoop(const Reader& r, const Scenario& s) {
   const WorkloadSpec& w = s.workload;
-  if (s.workload_kind != "poisson" && s.workload_kind != "gamma") return;
+  if (s.workload_kind != "poisson" && s.workload_kind != "gamma" && s.workload_kind != "sessions") {
+    return;
+  }
   if (static_cast<double>(w.num_requests) / w.rate > kMaxArrivalSpanS) {
     throw InputError(fmt::format(
         "{}: key 'workload.rate': {} requests at {} per second span {:g} s; at most {:g} s "
@@ -264,6 +266,148 @@ void CheckOpenLoop(const Reader& r, const Scenario& s) {
     throw InputError(
         fmt::format("{}: key 'workload.cv' must be a number > 0 and at most {}, got {}",
                     r.Get("workload.cv").where, kMaxGammaCv, w.cv));
+  }
+}
+
+// workload.rate_curve: [[t_s, rate], ...] (or {t_s:, rate:} items).
+std::vector<RatePoint> ReadRateCurve(const Reader& r) {
+  const Located l = r.Get("workload.rate_curve");
+  const std::string shape =
+      ": 'workload.rate_curve' must be a list of [t_s, rate] points, e.g. "
+      "[[0, 2], [1800, 10], [3600, 2]]";
+  if (!l.node.IsSequence() || l.node.size() == 0) throw InputError(l.where + shape);
+  std::vector<RatePoint> points;
+  for (const YAML::Node& item : l.node) {
+    const std::string at = l.origin.empty() ? l.where : At(l.origin, item);
+    RatePoint p;
+    try {
+      if (item.IsSequence() && item.size() == 2) {
+        p = {item[0].as<double>(), item[1].as<double>()};
+      } else if (item.IsMap() && item["t_s"] && item["rate"] && item.size() == 2) {
+        p = {item["t_s"].as<double>(), item["rate"].as<double>()};
+      } else {
+        throw InputError(at + shape);
+      }
+    } catch (const YAML::Exception&) {
+      throw InputError(at + shape + "; got '" + Reader::Dump(item) + "'");
+    }
+    points.push_back(p);
+  }
+  return points;
+}
+
+// The open-loop rate that sets how long num_requests arrivals take: the curve's mean over a
+// period when it repeats, else its last rate (it stays there after the last point).
+double SustainedRate(const std::vector<RatePoint>& c, double period_s) {
+  if (period_s <= 0) return c.back().rate;
+  double area = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    const RatePoint& a = c[i];
+    const RatePoint b = i + 1 < c.size() ? c[i + 1] : RatePoint{c[0].t_s + period_s, c[0].rate};
+    area += (b.t_s - a.t_s) * (a.rate + b.rate) / 2;
+  }
+  return area / period_s;
+}
+
+void ReadRates(const Reader& r, Scenario& s) {
+  WorkloadSpec& w = s.workload;
+  const bool diurnal = r.Has("workload.diurnal.peak_rate");
+  if (diurnal && r.Has("workload.rate_curve")) {
+    throw InputError(r.Get("workload.diurnal.peak_rate").where +
+                     ": give workload.diurnal or workload.rate_curve, not both");
+  }
+  if (!diurnal && (r.Has("workload.diurnal.trough_rate") || r.Has("workload.diurnal.period_s"))) {
+    const std::string key = r.Has("workload.diurnal.trough_rate") ? "workload.diurnal.trough_rate"
+                                                                  : "workload.diurnal.period_s";
+    throw InputError(r.Get(key).where + ": key '" + key +
+                     "' needs workload.diurnal.peak_rate, the rate at the peak of the cycle");
+  }
+  if (diurnal) {
+    const double peak = r.Number("workload.diurnal.peak_rate", 0, false);
+    const double trough = r.Has("workload.diurnal.trough_rate")
+                              ? r.Number("workload.diurnal.trough_rate", 0, true)
+                              : peak / 4;
+    const double period = r.Has("workload.diurnal.period_s")
+                              ? r.Number("workload.diurnal.period_s", 0, false)
+                              : 86400;
+    if (trough > peak) {
+      throw InputError(r.Get("workload.diurnal.trough_rate").where +
+                       ": key 'workload.diurnal.trough_rate' must not exceed the peak rate");
+    }
+    if (period > kMaxArrivalSpanS) {
+      throw InputError(fmt::format("{}: key 'workload.diurnal.period_s' must be at most {:g} s",
+                                   r.Get("workload.diurnal.period_s").where, kMaxArrivalSpanS));
+    }
+    // 96 points: a quarter-hour resolution over a day, far finer than the cycle's curvature.
+    w.rate_curve = DiurnalCurve(trough, peak, period, 96);
+    w.rate_period_s = period;
+  } else if (r.Has("workload.rate_curve")) {
+    w.rate_curve = ReadRateCurve(r);
+    w.rate_period_s = r.Number("workload.rate_period_s", 0, true);
+    std::string problem = CheckRateCurve(w.rate_curve, w.rate_period_s);
+    if (problem.empty() && w.rate_curve.back().t_s > kMaxArrivalSpanS) {
+      problem = fmt::format("times must be at most {:g} s", kMaxArrivalSpanS);
+    }
+    if (!problem.empty()) {
+      throw InputError(r.Get("workload.rate_curve").where +
+                       ": key 'workload.rate_curve': " + problem);
+    }
+  } else if (r.Number("workload.rate_period_s", 0, true) > 0) {
+    throw InputError(r.Get("workload.rate_period_s").where +
+                     ": key 'workload.rate_period_s' needs a workload.rate_curve to repeat");
+  }
+  if (w.rate_curve.empty()) return;
+  const std::string& kind = s.workload_kind;
+  if (kind != "poisson" && kind != "gamma" && kind != "sessions") {
+    throw InputError(r.Get(diurnal ? "workload.diurnal.peak_rate" : "workload.rate_curve").where +
+                     ": a time-varying rate needs workload.kind poisson, gamma or sessions, not " +
+                     kind);
+  }
+  const double sustained = SustainedRate(w.rate_curve, w.rate_period_s);
+  if (sustained > 0 && static_cast<double>(w.num_requests) / sustained > kMaxArrivalSpanS) {
+    throw InputError(fmt::format(
+        "{}: {} requests at the curve's sustained {:g} per second span more than {:g} s; "
+        "raise the rates or lower workload.num_requests",
+        r.Get(diurnal ? "workload.diurnal.peak_rate" : "workload.rate_curve").where, w.num_requests,
+        sustained, kMaxArrivalSpanS));
+  }
+}
+
+void ReadSessions(const Reader& r, Scenario& s) {
+  SessionSpec& sessions = s.workload.sessions;
+  sessions.enabled = s.workload_kind == "sessions" || r.As<bool>("workload.sessions.enabled");
+  sessions.turns = r.Length("workload.sessions.turns");
+  if (sessions.turns.max > 10000) sessions.turns.max = 10000;
+  sessions.think_time_s = r.Number("workload.sessions.think_time_s", 0, true);
+  if (sessions.think_time_s > 1e6) {
+    throw InputError(r.Get("workload.sessions.think_time_s").where +
+                     ": key 'workload.sessions.think_time_s' must be at most 1e6 s");
+  }
+  sessions.max_context_tokens = r.OptInt("workload.sessions.max_context_tokens", 2).value_or(0);
+  if (sessions.enabled && s.workload_kind == "trace") {
+    throw InputError(r.Get("workload.sessions.enabled").where +
+                     ": a trace brings its own requests; workload.sessions does not apply to "
+                     "workload.kind trace (Mooncake traces carry their prefixes in hash_ids)");
+  }
+}
+
+void ReadSpeculative(const Reader& r, Scenario& s) {
+  s.spec_tokens = static_cast<int>(r.As<long long>("speculative.num_tokens"));
+  if (s.spec_tokens < 0 || s.spec_tokens > 16) {
+    throw InputError(r.Get("speculative.num_tokens").where +
+                     ": key 'speculative.num_tokens' must be an integer from 0 to 16");
+  }
+  s.spec_acceptance = r.Number("speculative.acceptance_rate", 0, true);
+  if (s.spec_acceptance > 1) {
+    throw InputError(r.Get("speculative.acceptance_rate").where +
+                     ": key 'speculative.acceptance_rate' must be between 0 and 1");
+  }
+  s.spec_method = r.Choice("speculative.method", {"mtp", "draft_model"});
+  s.spec_draft_model = r.Str("speculative.draft_model");
+  if (s.spec_method == "draft_model" && s.spec_tokens > 0 && s.spec_draft_model.empty()) {
+    throw InputError(r.Get("speculative.method").where +
+                     ": speculative.method draft_model needs speculative.draft_model (a catalog "
+                     "model id such as llama-3.1-8b, or a config.json path)");
   }
 }
 
@@ -392,7 +536,8 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
     }
   }
   s.router = r.Choice("router.policy", {"round_robin", "least_outstanding", "prefix_aware"});
-  s.workload_kind = r.Choice("workload.kind", {"offline", "closed", "poisson", "gamma", "trace"});
+  s.workload_kind =
+      r.Choice("workload.kind", {"offline", "closed", "poisson", "gamma", "trace", "sessions"});
   s.workload.num_requests = r.Int("workload.num_requests", 1);
   s.workload.concurrency = r.Int("workload.concurrency", 1);
   s.workload.rate = r.Number("workload.rate", 0, false);
@@ -406,6 +551,9 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
                      ": workload.kind is trace but no workload.trace file is given");
   }
   s.trace_requests_given = r.Has("workload.num_requests");
+  ReadSessions(r, s);
+  ReadRates(r, s);
+  s.prefix_cache = r.As<bool>("prefix_cache.enabled");
   s.slo_ttft_ms = r.Number("slo.ttft_ms", 0, true);
   s.slo_tpot_ms = r.Number("slo.tpot_ms", 0, true);
   const long long seed = r.As<long long>("seed");
@@ -416,16 +564,7 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   ReadClasses(r, s);
   s.model_routing = r.Choice("routing.policy", {"by_difficulty", "by_class"});
   s.window_s = r.Number("metrics.window_s", 0, true);
-  s.spec_tokens = static_cast<int>(r.As<long long>("speculative.num_tokens"));
-  if (s.spec_tokens < 0 || s.spec_tokens > 16) {
-    throw InputError(r.Get("speculative.num_tokens").where +
-                     ": key 'speculative.num_tokens' must be an integer from 0 to 16");
-  }
-  s.spec_acceptance = r.Number("speculative.acceptance_rate", 0, true);
-  if (s.spec_acceptance > 1) {
-    throw InputError(r.Get("speculative.acceptance_rate").where +
-                     ": key 'speculative.acceptance_rate' must be between 0 and 1");
-  }
+  ReadSpeculative(r, s);
   if (s.window_s > 0 && s.window_s < kMinWindowS) {
     throw InputError(
         fmt::format("{}: key 'metrics.window_s' must be 0 (off) or at least {} s, got {}",

@@ -46,7 +46,9 @@ constexpr std::array kSettings = {
                 "request's longest cached prefix, else the least loaded)"},
     SettingInfo{
         "workload.kind", SettingType::kString, "poisson",
-        "offline (all queued at t=0), closed (fixed concurrency), poisson, gamma, or trace"},
+        "offline (all queued at t=0), closed (fixed concurrency), poisson, gamma, trace, or "
+        "sessions (multi-turn sessions whose first turns arrive as a Poisson process at "
+        "workload.rate)"},
     SettingInfo{"workload.num_requests", SettingType::kInt, "1000", "requests to simulate"},
     SettingInfo{"workload.concurrency", SettingType::kInt, "64", "closed loop: requests in flight"},
     SettingInfo{"workload.rate", SettingType::kNumber, "4",
@@ -60,6 +62,33 @@ constexpr std::array kSettings = {
     SettingInfo{"workload.trace", SettingType::kString, "",
                 "trace file (CSV or Mooncake JSONL) replayed when workload.kind is trace; relative "
                 "to the scenario file"},
+    SettingInfo{"workload.sessions.enabled", SettingType::kBool, "false",
+                "requests come in multi-turn sessions (implied by workload.kind sessions); with "
+                "offline, closed, poisson or gamma the kind's process starts the sessions"},
+    SettingInfo{"workload.sessions.turns", SettingType::kLength, "4",
+                "sessions: turns per session (each turn's prompt is the conversation so far "
+                "plus workload.input_tokens new tokens)"},
+    SettingInfo{"workload.sessions.think_time_s", SettingType::kNumber, "0",
+                "sessions: seconds between a turn's last token and the next turn's arrival "
+                "(user reading, or an agent's tool call), at most 1e6"},
+    SettingInfo{"workload.sessions.max_context_tokens", SettingType::kInt, "",
+                "sessions: a session ends before a turn would exceed this many tokens "
+                "(default: the model's context window)"},
+    SettingInfo{"workload.rate_curve", SettingType::kStructure, "",
+                "poisson, gamma and sessions: time-varying rate, a list of [t_s, rate] points "
+                "(linear in between, flat outside), e.g. [[0, 2], [1800, 10], [3600, 2]]"},
+    SettingInfo{"workload.rate_period_s", SettingType::kNumber, "0",
+                "> 0: workload.rate_curve repeats with this period (every point's t_s below it)"},
+    SettingInfo{"workload.diurnal.peak_rate", SettingType::kNumber, "",
+                "a day-like cycle instead of workload.rate_curve: requests (or sessions) per "
+                "second at the peak, reached half a period after t = 0"},
+    SettingInfo{"workload.diurnal.trough_rate", SettingType::kNumber, "",
+                "the diurnal cycle's rate at t = 0 (default: a quarter of the peak)"},
+    SettingInfo{"workload.diurnal.period_s", SettingType::kNumber, "",
+                "the diurnal cycle's period, seconds (default 86400, a day)"},
+    SettingInfo{"prefix_cache.enabled", SettingType::kBool, "false",
+                "reuse KV blocks of a shared prompt prefix across requests (LRU eviction of "
+                "unused blocks), as vLLM's automatic prefix caching and SGLang's radix cache"},
     SettingInfo{"slo.ttft_ms", SettingType::kNumber, "1000", "time-to-first-token objective, ms"},
     SettingInfo{"slo.tpot_ms", SettingType::kNumber, "100", "time-per-output-token objective, ms"},
     SettingInfo{"seed", SettingType::kInt, "1", "seed of every random stream"},
@@ -108,6 +137,13 @@ constexpr std::array kSettings = {
                 "speculative decoding: draft tokens proposed per decode step (0: off)"},
     SettingInfo{"speculative.acceptance_rate", SettingType::kNumber, "0",
                 "speculative decoding: probability that each draft token is accepted"},
+    SettingInfo{"speculative.method", SettingType::kString, "mtp",
+                "with speculative.num_tokens > 0: mtp (multi-token prediction: one extra layer "
+                "of the main model per draft token, DeepSeek-V3 style) or draft_model"},
+    SettingInfo{"speculative.draft_model", SettingType::kString, "",
+                "speculative.method draft_model: the draft model, a catalog id or a "
+                "config.json path; it runs on the same GPUs with the same tp, and its weights "
+                "and KV take HBM from the main model's KV cache"},
     SettingInfo{"metrics.window_s", SettingType::kNumber, "0",
                 "> 0: also report metrics per time window of this many seconds (at least 0.001)"},
 };

@@ -92,7 +92,8 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
       std::max(1, model.num_layers);
   MemoryPlan& mem = m.memory_;
   mem.weight_bytes = layers_per_stage * mean_layer * m.weight_bytes_ +
-                     pc.embedding / (parallelism.attention_dp ? 1 : at) * kEmbeddingBytes;
+                     pc.embedding / (parallelism.attention_dp ? 1 : at) * kEmbeddingBytes +
+                     options.extra_weight_bytes;
   mem.usable_bytes = gpu.hbm_bytes * engine.gpu_memory_fraction;
   mem.activation_bytes =
       options.activation_reserve_bytes +
@@ -110,7 +111,8 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   if (model.attention == AttentionKind::kGqa) {
     kv_elements = 2.0 * CeilDiv(model.num_kv_heads, at) * model.head_dim;
   }
-  mem.kv_bytes_per_token = layers_per_stage * kv_elements * m.kv_bytes_;
+  mem.kv_bytes_per_token =
+      layers_per_stage * kv_elements * m.kv_bytes_ + options.extra_kv_bytes_per_token;
   if (mem.kv_bytes <= 0) {
     return Error{fmt::format(
         "{} does not fit on {} with tp={} pp={} ep={}: each GPU needs {:.1f} GB of weights and "

@@ -219,8 +219,16 @@ Result<ServeResult> Run::Execute() {
   for (std::size_t p = 0; p < config_.pools.size(); ++p) {
     const PoolConfig& pool = config_.pools[p];
     const int first = static_cast<int>(instances_.size());
+    // Prefix-cache entries are the workload's hash blocks (Mooncake's 512 tokens, sessions'
+    // derived 16), named by the workload's hash pool unless the pool brings its own.
+    SchedulerConfig scheduler = pool.scheduler;
+    if (scheduler.prefix_block_tokens == 0) {
+      scheduler.prefix_block_tokens = PrefixBlockTokens(config_.workload);
+    }
+    if (scheduler.prefix_hashes == nullptr)
+      scheduler.prefix_hashes = &config_.workload.trace_hashes;
     for (int i = 0; i < pool.instances; ++i) {
-      instances_.emplace_back(static_cast<int>(instances_.size()), pool.cost, pool.scheduler,
+      instances_.emplace_back(static_cast<int>(instances_.size()), pool.cost, scheduler,
                               &result_.requests, pool.role);
       result_.instance_pool.push_back(static_cast<int>(p));
     }
@@ -266,8 +274,12 @@ Result<ServeResult> Run::Execute() {
     if (!events_.empty() && events_.top().time == now) continue;
     StartIdleInstances(now);
   }
+  PrefixCacheMetrics& cache = result_.metrics.prefix_cache;
   for (const Instance& inst : instances_) {
     metrics_->AddPreemptions(inst.preemptions());
+    cache.prompt_tokens += inst.prompt_tokens();
+    cache.hit_tokens += inst.prefix_hit_tokens();
+    cache.evictions += inst.prefix_evictions();
     if (inst.used_blocks() != 0 || inst.Outstanding() != 0) {
       return Error{
           fmt::format("internal error: instance {} ended with {} KV blocks and {} "

@@ -24,6 +24,23 @@ double KvBytesPerToken(const DeploymentSpec& d) {
          BytesPerElement(d.precision.kv_cache);
 }
 
+// The draft model of speculative decoding on a decode pool's instance: the same GPUs with the
+// same tensor parallelism (vLLM's default for the draft), no pipeline or expert parallelism.
+Result<const InstanceCostModel*> BuildDraft(
+    const DeploymentSpec& d, const PoolSpec& p,
+    std::vector<std::unique_ptr<InstanceCostModel>>& models) {
+  Parallelism par;
+  par.tp = p.parallelism.tp;
+  auto draft = InstanceCostModel::Build(*d.draft_model, d.gpu, par, d.precision, d.engine,
+                                        p.scheduler.max_num_tokens, d.cost_options);
+  if (!draft) {
+    return Error{"speculative.draft_model " + d.draft_model->id + " on pool '" + p.name + "' (tp " +
+                 std::to_string(par.tp) + "): " + draft.error().message};
+  }
+  models.push_back(std::make_unique<InstanceCostModel>(std::move(draft).value()));
+  return models.back().get();
+}
+
 }  // namespace
 
 Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved,
@@ -42,11 +59,25 @@ Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved,
     dep.difficulty_max = d.difficulty_max;
     for (std::size_t i = 0; i < d.pools.size(); ++i) {
       const PoolSpec& p = d.pools[i];
+      const bool decodes = p.role != InstanceRole::kPrefill;
+      CostModelOptions options = d.cost_options;
+      const InstanceCostModel* draft = nullptr;
+      if (decodes && d.draft_model) {
+        auto built = BuildDraft(d, p, out.draft_models);
+        if (!built) return Error{resolved.scenario.origin + ": " + built.error().message};
+        draft = *built;
+        options.extra_weight_bytes += draft->memory().weight_bytes;
+        options.extra_kv_bytes_per_token += draft->memory().kv_bytes_per_token;
+      }
       auto cost = InstanceCostModel::Build(d.model, d.gpu, p.parallelism, d.precision, d.engine,
-                                           p.scheduler.max_num_tokens, d.cost_options);
+                                           p.scheduler.max_num_tokens, options);
       if (!cost)
         return Error{resolved.scenario.origin + ": pool '" + p.name + "': " + cost.error().message};
       out.cost_models.push_back(std::make_unique<InstanceCostModel>(std::move(cost).value()));
+      if (decodes && d.spec_method != SpeculativeMethod::kNone) {
+        out.cost_models.back()->set_speculative(
+            {d.spec_method, p.scheduler.spec_tokens, p.scheduler.spec_acceptance, draft});
+      }
       const MemoryPlan& m = out.cost_models.back()->memory();
       memory.push_back({{"pool", p.name},
                         {"weights_gb_per_gpu", m.weight_bytes / 1e9},

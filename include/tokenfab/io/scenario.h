@@ -79,6 +79,9 @@ struct Scenario {
   double window_s = 0;
   int spec_tokens = 0;
   double spec_acceptance = 0;
+  std::string spec_method = "mtp";  // mtp or draft_model
+  std::string spec_draft_model;     // catalog id or config.json path
+  bool prefix_cache = false;
 };
 
 // The YAML of the built-in default scenario (examples/default.yaml holds the same text).
@@ -115,6 +118,10 @@ struct DeploymentSpec {
   double kv_transfer_latency_s = 0;
   double difficulty_max = 1.0;
   int num_gpus = 0;
+  // Speculative decoding's drafter (SchedulerConfig::spec_tokens > 0): MTP layers of the
+  // model itself, or a separate draft model on the same GPUs.
+  SpeculativeMethod spec_method = SpeculativeMethod::kNone;
+  std::optional<ModelSpec> draft_model;
 };
 
 // Everything the simulator needs, resolved and checked.

@@ -43,6 +43,10 @@ struct CostModelOptions {
   // Not published in the shared facts for these GPUs; see docs/cost-model.md.
   double idle_power_fraction = 0.3;
   double activation_reserve_bytes = 2.0e9;  // CUDA graphs, NCCL buffers, allocator slack
+  // What another model sharing each GPU (a speculative-decoding draft model) takes from the
+  // KV cache: its weights on one GPU, and its KV of one token on one GPU.
+  double extra_weight_bytes = 0;
+  double extra_kv_bytes_per_token = 0;
 };
 
 class InstanceCostModel {

@@ -61,6 +61,17 @@ struct WindowMetrics {
   double mean_in_system = 0;  // time-average of requests in the system over the window
 };
 
+// Prefix caching over the run: prompt tokens at their first admission, those served from
+// the cache, and cache entries evicted (LRU) to make room.
+struct PrefixCacheMetrics {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t hit_tokens = 0;
+  std::int64_t evictions = 0;
+  double hit_rate() const {
+    return prompt_tokens > 0 ? static_cast<double>(hit_tokens) / prompt_tokens : 0.0;
+  }
+};
+
 struct ServeMetrics {
   std::int64_t requests_completed = 0;
   std::int64_t input_tokens = 0;
@@ -93,6 +104,7 @@ struct ServeMetrics {
   std::vector<PoolMetrics> pools;
   double kv_transfer_mean_ms = 0;  // disaggregated: prefill end to KV at the decode instance
   std::int64_t kv_transfers = 0;
+  PrefixCacheMetrics prefix_cache;
 
   std::vector<ClassMetrics> classes;   // when the workload has classes, in their order
   std::vector<WindowMetrics> windows;  // when ServeConfig::window_s > 0

@@ -18,7 +18,8 @@ struct SimulateOptions {
 
 struct SimulateOutput {
   ResolvedScenario resolved;
-  std::vector<std::unique_ptr<InstanceCostModel>> cost_models;  // one per pool
+  std::vector<std::unique_ptr<InstanceCostModel>> cost_models;   // one per pool
+  std::vector<std::unique_ptr<InstanceCostModel>> draft_models;  // speculative drafters
   ServeResult result;
   MemoryPlan memory;
   nlohmann::json json;  // MetricsJson(...) plus "memory"
