@@ -157,8 +157,8 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
     const double e = m.num_experts;
     const double k = m.experts_per_token;
     const double touched = e * (1.0 - std::pow(1.0 - k / e, tokens));
-    moe = Roofline(2 * tokens * k * pc.expert / g, touched * pc.expert / g * weight_bytes_,
-                   gemm_eff) +
+    moe = Roofline(2 * tokens * k * pc.expert / g * ExpertImbalance(tokens),
+                   touched * pc.expert / g * weight_bytes_, gemm_eff) +
           Roofline(2 * local_tokens * (pc.shared_experts / at + pc.router_per_layer),
                    (pc.shared_experts / at + pc.router_per_layer) * weight_bytes_, gemm_eff);
   }
@@ -204,6 +204,19 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   cost.gemm_s = gemm + head;
   cost.attention_s = attention;
   return gemm + head + attention;
+}
+
+// With expert parallelism the layer waits for the most loaded rank. Under uniform routing the
+// n = tokens x k expert assignments fall on ep ranks as a multinomial; its largest count is
+// about mean + sqrt(2 mean (1 - 1/ep) ln ep) (the Gaussian extreme-value approximation), so
+// the slowest rank computes that many over the mean. Tensor parallelism splits every expert
+// across the GPUs instead and has no such term. Real routers are skewed beyond uniform; this
+// is the floor that balancing (EPLB, redundant experts) can at best reach.
+double InstanceCostModel::ExpertImbalance(double tokens) const {
+  const double ep = parallelism_.ep;
+  const double mean = tokens * model_.experts_per_token / ep;
+  if (ep <= 1 || mean <= 0) return 1.0;
+  return 1.0 + std::sqrt(2.0 * (1.0 - 1.0 / ep) * std::log(ep) / mean);
 }
 
 // The output head on one GPU: only tokens that sample produce logits.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tokenfab/catalog/catalog.h"
 
 namespace tokenfab {
@@ -96,6 +98,23 @@ TEST_F(CostModelTest, AttentionDataParallelHoldsWholeTokensPerGpu) {
       Build("deepseek-r1", "h200-sxm", {.tp = 1, .ep = 8, .attention_dp = true});
   EXPECT_DOUBLE_EQ(m.memory().kv_bytes_per_token, 61.0 * (512 + 64));
   EXPECT_EQ(m.num_gpus(), 8);
+}
+
+// DeepSeek-R1 routes each token to k = 8 experts. One decode token on EP8: 8 assignments on 8
+// ranks, mean 1, so the busiest rank is 1 + sqrt(2 (7/8) ln 8) = 2.9076 times the mean.
+TEST_F(CostModelTest, ExpertParallelRanksWaitForTheBusiestOne) {
+  const InstanceCostModel tp = Build("deepseek-r1", "h200-sxm", {.tp = 8});
+  const InstanceCostModel ep = Build("deepseek-r1", "h200-sxm", {.tp = 8, .ep = 8});
+  EXPECT_DOUBLE_EQ(tp.ExpertImbalance(1), 1.0);
+  EXPECT_NEAR(ep.ExpertImbalance(1), 1.0 + std::sqrt(2 * 0.875 * std::log(8.0)), 1e-12);
+  EXPECT_GT(ep.ExpertImbalance(64), ep.ExpertImbalance(4096));
+  EXPECT_LT(ep.ExpertImbalance(4096), 1.06);
+  // A compute-heavy prefill chunk pays for it; so EP costs more than TP for the same work.
+  BatchShape prefill;
+  prefill.prefill_tokens = 8192;
+  prefill.prefill_sequences = 8;
+  prefill.prefill_attention_pairs = 8 * 1024.0 * 1025 / 2;
+  EXPECT_GT(ep.Cost(prefill).gemm_s, tp.Cost(prefill).gemm_s);
 }
 
 TEST_F(CostModelTest, ImpossibleLayoutsAreExplained) {

@@ -147,18 +147,19 @@ TEST(ScenarioRateCurve, PiecewiseCurveStopsWhenTheRateDropsToZero) {
 
 TEST(ScenarioRateCurve, BadCurvesAreExplained) {
   const std::string plain = "workload: {kind: poisson}\n";
-  EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 1], [0, 2]]"}),
-                       "workload.rate_curve"));
+  EXPECT_TRUE(
+      Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 1], [0, 2]]"}), "workload.rate_curve"));
   EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 1, 3]]"}), "[t_s, rate]"));
-  EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 0], [10, 0]]"}),
-                       "workload.rate_curve"));
+  EXPECT_TRUE(
+      Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 0], [10, 0]]"}), "workload.rate_curve"));
   EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.kind=closed", "workload.rate_curve=[[0, 1]]"}),
                        "poisson, gamma or sessions"));
-  EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.rate_period_s=10"}), "needs a workload.rate_curve"));
+  EXPECT_TRUE(
+      Contains(ErrorOf(plain, {"workload.rate_period_s=10"}), "needs a workload.rate_curve"));
   EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.diurnal.trough_rate=1"}), "peak_rate"));
-  EXPECT_TRUE(Contains(
-      ErrorOf(plain, {"workload.diurnal.peak_rate=1", "workload.diurnal.trough_rate=5"}),
-      "must not exceed"));
+  EXPECT_TRUE(
+      Contains(ErrorOf(plain, {"workload.diurnal.peak_rate=1", "workload.diurnal.trough_rate=5"}),
+               "must not exceed"));
 }
 
 const char* kSpeculative = R"(
@@ -207,14 +208,14 @@ TEST(ScenarioSpeculative, BadDraftModelsAreExplained) {
   EXPECT_TRUE(Contains(
       ErrorOf(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model"}),
       "needs speculative.draft_model"));
-  EXPECT_TRUE(Contains(ErrorOf(kSpeculative, {"speculative.num_tokens=3",
-                                              "speculative.method=draft_model",
-                                              "speculative.draft_model=llama-3.1-8c"}),
-                       "llama-3.1-8b"));
-  EXPECT_TRUE(Contains(ErrorOf(kSpeculative, {"speculative.num_tokens=3",
-                                              "speculative.method=draft_model",
-                                              "speculative.draft_model=qwen3-32b"}),
-                       "tokenizer"));
+  EXPECT_TRUE(
+      Contains(ErrorOf(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model",
+                                      "speculative.draft_model=llama-3.1-8c"}),
+               "llama-3.1-8b"));
+  EXPECT_TRUE(
+      Contains(ErrorOf(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model",
+                                      "speculative.draft_model=qwen3-32b"}),
+               "tokenizer"));
   EXPECT_TRUE(Contains(ErrorOf(kSpeculative, {"speculative.method=medusa"}), "draft_model"));
 }
 

@@ -75,6 +75,10 @@ class InstanceCostModel {
   const EngineProfile& engine() const { return engine_; }
   double weight_bytes_per_param() const { return weight_bytes_; }
 
+  // Expert-parallel load imbalance for a batch of `tokens`: the most loaded EP rank's expert
+  // assignments over the mean, under uniform routing (1 without expert parallelism).
+  double ExpertImbalance(double tokens) const;
+
   // FLOPs of one iteration on the whole instance (for MFU-style reporting and tests).
   double Flops(const BatchShape& batch) const;
 
