@@ -29,17 +29,17 @@ run() {  # name gpu weights gpus overrides workload...
     --set hardware.num_gpus="$gpus" "${sets[@]}" --json - -q
 }
 
-echo "| configuration | GPUs | workload | output tok/s/GPU | tok/s/user | TTFT p50 ms | TPOT p50 ms | output tok/s/MW |"
+echo "| configuration | GPUs | load (1k/1k) | output tok/s/GPU | tok/s/user | TTFT p50 ms | TPOT p50 ms | output tok/s per GPU-MW |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|"
 for c in "${configs[@]}"; do
   IFS='|' read -r name gpu weights gpus layout <<<"$c"
-  for w in offline closed; do
+  for w in offline 16 64; do
     if [ "$w" = offline ]; then
       extra=(workload.kind=offline workload.num_requests=$((gpus * 256)))
-      label="offline 1k/1k"
+      label="offline"
     else
-      extra=(workload.kind=closed workload.concurrency=$((gpus * 16)) workload.num_requests=$((gpus * 160)))
-      label="16 users/GPU"
+      extra=(workload.kind=closed workload.concurrency=$((gpus * w)) workload.num_requests=$((gpus * w * 8)))
+      label="$w users/GPU"
     fi
     json=$(run "$name" "$gpu" "$weights" "$gpus" "$layout" "${extra[@]}" 2>&1) || {
       echo "| $name | $gpus | $label | does not run: $(echo "$json" | tail -1 | cut -c1-120) | | | | |"
