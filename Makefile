@@ -50,7 +50,7 @@ test-realtime: build
 debug: deps
 	cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug -DTOKENFAB_SANITIZE=ON >/dev/null
 	cmake --build build-debug -j $(JOBS)
-	cd build-debug && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd build-debug && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E '$(REALTIME_TESTS)'
 
 bench: build
 	./$(BUILD)/tokenfab_bench --benchmark_counters_tabular=true
