@@ -44,6 +44,7 @@ void Instance::JoinDecode(RequestId id) {
   const std::int64_t owed = Emitted(step_) + r.output_tokens - r.generated;
   const std::int64_t n = ((owed << kRateShift) + step_rate_ - 1) / step_rate_;
   finish_heap_.push({n - 1, id, r.stamp});
+  next_finish_ = finish_heap_.top().step;
   ++decoding_;
   kv_offset_sum_ += r.join_kv - Emitted(step_);
   ++phase_count_[Group(r)];
@@ -98,6 +99,11 @@ std::int64_t Instance::FinishDecodeStep(SimTime now, IterationOutcome& outcome) 
   const std::int64_t c = Emitted(step_);
   const std::int64_t m = Emitted(step_ + 1) - c;
   std::int64_t produced = decoding_ * m;
+  // Valid entries are never before step_; stale ones are dropped when they reach the top.
+  if (next_finish_ > step_) {
+    ++step_;
+    return produced;
+  }
   while (!finish_heap_.empty()) {
     const FinishEntry top = finish_heap_.top();
     Request& r = (*requests_)[top.id];
@@ -115,6 +121,7 @@ std::int64_t Instance::FinishDecodeStep(SimTime now, IterationOutcome& outcome) 
     --outstanding_;
     outcome.finished.push_back(top.id);
   }
+  next_finish_ = finish_heap_.empty() ? kNever : finish_heap_.top().step;
   ++step_;
   return produced;
 }

@@ -60,6 +60,7 @@ bool Instance::CanAdmit(const Request& r) const {
 // priority runs, the lowest-priority, most recently admitted running request is preempted.
 void Instance::PreemptForWaiting() {
   if (config_.kv_admission == KvAdmission::kReserveFull || !config_.priority_preemption) return;
+  if (waiting_count_ == 0) return;
   while (true) {
     Level* top = TopWaiting();
     if (top == nullptr) return;
