@@ -1,19 +1,48 @@
 #include "metrics_collector.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace tokenfab {
 namespace {
 
+// Percentiles by selection, O(n) instead of a sort (three sorts of 67.5 million samples
+// took ~15 s of a factory hour); each equals Percentile() over the sorted values. Reorders
+// `values`; the mean sums them in the order they came (finish order).
 LatencySummary Summarize(std::vector<double>& values, PercentileMethod method) {
   LatencySummary s;
   if (values.empty()) return s;
-  std::sort(values.begin(), values.end());
-  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
-  s.p50 = Percentile(values, 0.50, method);
-  s.p90 = Percentile(values, 0.90, method);
-  s.p99 = Percentile(values, 0.99, method);
+  const std::size_t n = values.size();
+  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(n);
+  const double ps[3] = {0.50, 0.90, 0.99};
+  double rank[3];
+  std::size_t lo[3];
+  std::vector<std::size_t> at;
+  for (int i = 0; i < 3; ++i) {
+    rank[i] = method == PercentileMethod::kFloorIndex ? std::floor(n * ps[i])
+                                                      : ps[i] * static_cast<double>(n - 1);
+    lo[i] = std::min(n - 1, static_cast<std::size_t>(std::floor(rank[i])));
+    at.push_back(lo[i]);
+    at.push_back(std::min(n - 1, lo[i] + 1));
+  }
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  auto from = values.begin();
+  for (std::size_t k : at) {
+    std::nth_element(from, values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+    from = values.begin() + static_cast<std::ptrdiff_t>(k) + 1;
+  }
+  double* out[3] = {&s.p50, &s.p90, &s.p99};
+  for (int i = 0; i < 3; ++i) {
+    const double low = values[lo[i]];
+    if (method == PercentileMethod::kFloorIndex) {
+      *out[i] = low;
+    } else {
+      const double high = values[std::min(n - 1, lo[i] + 1)];
+      *out[i] = low + (rank[i] - static_cast<double>(lo[i])) * (high - low);
+    }
+  }
   return s;
 }
 

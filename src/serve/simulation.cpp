@@ -269,16 +269,32 @@ Result<ServeResult> Run::Execute() {
   fast_forward_ = config_.fast_forward && !config_.keep_iterations;
 
   for (const Draw& d : source_.Initial()) QueueFollowUp(d);
+  // The open-loop stream's next arrival waits outside the heap: arrivals come in time order,
+  // so it only has to be compared with the heap's top (it precedes follow-ups at its instant
+  // and follows iteration ends and KV transfers, as kArrival orders it).
   Draw lookahead{};
-  if (!source_.OpenExhausted()) {
-    lookahead = source_.NextOpen();
-    Push(lookahead.arrival, EventKind::kArrival, -1);
-  }
-  while (!events_.empty()) {
-    const Event ev = events_.top();
-    events_.pop();
+  bool arriving = !source_.OpenExhausted();
+  if (arriving) lookahead = source_.NextOpen();
+  auto arrival_first = [&] {
+    if (!arriving) return false;
+    if (events_.empty()) return true;
+    const Event& top = events_.top();
+    return lookahead.arrival < top.time ||
+           (lookahead.arrival == top.time && top.kind > EventKind::kArrival);
+  };
+  auto next_time = [&] {
+    SimTime t = events_.empty() ? -1 : events_.top().time;
+    if (arriving && (t < 0 || lookahead.arrival < t)) t = lookahead.arrival;
+    return t;
+  };
+  while (arriving || !events_.empty()) {
+    Event ev{lookahead.arrival, EventKind::kArrival, 0, -1};
+    if (!arrival_first()) {
+      ev = events_.top();
+      events_.pop();
+    }
     if (ev.kind == EventKind::kIterationEnd && !Live(ev)) {
-      if (events_.empty() || events_.top().time != ev.time) StartIdleInstances(ev.time);
+      if (next_time() != ev.time) StartIdleInstances(ev.time);
       continue;
     }
     metrics_->AdvanceTo(ev.time);
@@ -286,10 +302,8 @@ Result<ServeResult> Run::Execute() {
     switch (ev.kind) {
       case EventKind::kArrival:
         Admit(lookahead, now);
-        if (!source_.OpenExhausted()) {
-          lookahead = source_.NextOpen();
-          Push(lookahead.arrival, EventKind::kArrival, -1);
-        }
+        arriving = !source_.OpenExhausted();
+        if (arriving) lookahead = source_.NextOpen();
         break;
       case EventKind::kFollowUp:
         Admit(follow_ups_[ev.target], now);
@@ -306,7 +320,7 @@ Result<ServeResult> Run::Execute() {
     metrics_->CountEvent();
     // Start iterations only once every event at this instant is in, so requests that arrive
     // together are batched together.
-    if (!events_.empty() && events_.top().time == now) continue;
+    if (next_time() == now) continue;
     StartIdleInstances(now);
   }
   for (const Instance& inst : instances_) {

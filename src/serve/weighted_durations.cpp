@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 namespace tokenfab {
 namespace {
@@ -20,27 +22,23 @@ void WeightedDurations::Add(SimTime duration, std::int64_t weight) {
   max_ = std::max(max_, duration);
   total_weight_ += weight;
   weighted_ns_ += static_cast<WideInt>(duration) * weight;
-  if (duration >= (SimTime{1} << kDurationBits) || weight >= (std::int64_t{1} << kWeightBits)) {
+  if (duration > UINT32_MAX || weight > UINT16_MAX) {
     wide_.emplace_back(duration, weight);
     return;
   }
   const auto slot = static_cast<std::size_t>(size_ % static_cast<std::int64_t>(kChunk));
-  if (slot == 0) chunks_.push_back(std::make_unique<std::uint64_t[]>(kChunk));
-  chunks_.back()[slot] =
-      (static_cast<std::uint64_t>(duration) << kWeightBits) | static_cast<std::uint64_t>(weight);
+  if (slot == 0) chunks_.push_back(std::make_unique_for_overwrite<Chunk>());
+  chunks_.back()->duration[slot] = static_cast<std::uint32_t>(duration);
+  chunks_.back()->weight[slot] = static_cast<std::uint16_t>(weight);
   ++size_;
 }
 
 template <typename Visit>
 void WeightedDurations::ForEach(Visit visit) const {
-  constexpr std::uint64_t kMask = (std::uint64_t{1} << kWeightBits) - 1;
   std::int64_t left = size_;
   for (const auto& chunk : chunks_) {
     const std::int64_t n = std::min<std::int64_t>(left, static_cast<std::int64_t>(kChunk));
-    for (std::int64_t i = 0; i < n; ++i) {
-      const std::uint64_t v = chunk[i];
-      visit(static_cast<SimTime>(v >> kWeightBits), static_cast<std::int64_t>(v & kMask));
-    }
+    for (std::int64_t i = 0; i < n; ++i) visit(SimTime{chunk->duration[i]}, chunk->weight[i]);
     left -= n;
   }
   for (const auto& [duration, weight] : wide_) visit(duration, weight);

@@ -55,6 +55,7 @@ TEST(WeightedDurations, FewDistinctValuesAndWideSamples) {
       {0, 1},          {SimTime{1} << 41, 2}, {10'000'001, std::int64_t{1} << 25}};
   ExpectSameAsReference(samples);
   ExpectSameAsReference({{7, 1}});
+  ExpectSameAsReference({{10, 3'000'000'000}, {10, 3'000'000'000}, {11, 1}, {9, 2}});  // carry
   ExpectSameAsReference({{10'000'000, 4}, {10'000'000, 4}});
 }
 
