@@ -105,8 +105,10 @@ bool Instance::PreemptFrom(Level& level) {
     Preempt(id);
     return true;
   }
-  if (level.newest == kNoRequest) return false;
-  const RequestId id = level.newest;
+  while (!level.admitted.empty() && !Admitted(level.admitted.back())) level.admitted.pop_back();
+  if (level.admitted.empty()) return false;
+  const RequestId id = level.admitted.back().first;
+  level.admitted.pop_back();
   Request& r = (*requests_)[id];
   const std::int64_t kv = DecodeKv(r);
   r.generated += static_cast<std::int32_t>(Emitted(step_) - Emitted(r.join_step));

@@ -139,14 +139,18 @@ class Instance {
 
   // Requests of one priority: waiting for admission, waiting with their KV (decode role), and
   // running decode sequences in admission order (preemption victims come from the newest).
+  // `admitted` holds (request, stamp at its join); an entry whose request has left decode
+  // since (finished, or preempted: the stamp moved on) is stale and skipped, and stale
+  // entries are swept when they outnumber the live ones, so joining and leaving touch no
+  // other request (a linked list cost two cache misses per finish and one per join).
   struct Level {
     std::int16_t priority = 0;
     std::deque<RequestId> waiting;
     std::deque<RequestId> prefilled;
     std::int64_t prefilling = 0;  // requests of this level in prefilling_
-    RequestId newest = kNoRequest;
-    RequestId oldest = kNoRequest;
-    bool Running() const { return prefilling > 0 || newest != kNoRequest; }
+    std::int64_t decoding = 0;    // running decode sequences of this level
+    std::vector<std::pair<RequestId, std::uint32_t>> admitted;
+    bool Running() const { return prefilling > 0 || decoding > 0; }
   };
 
   // KV blocks and the prefix cache (instance_kv.cpp).
@@ -178,6 +182,7 @@ class Instance {
   std::int64_t DecodeKv(const Request& r) const;  // KV length before the current step
   std::int64_t Group(const Request& r) const;
   std::int64_t DecodeBlocksNeeded() const;
+  bool Admitted(const std::pair<RequestId, std::uint32_t>& entry) const;
   void JoinDecode(RequestId id);
   void LeaveDecode(RequestId id, std::int64_t kv_tokens);
   void ScheduleDecode(BatchShape& batch);
