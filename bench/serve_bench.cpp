@@ -63,6 +63,39 @@ void BM_Offline100kRequests(benchmark::State& state) {
 }
 BENCHMARK(BM_Offline100kRequests)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
+// Issue 5's scale case, the whole example: 10,000 GPUs (1,250 TP8 H100 servers) for one
+// simulated hour, 67.5 million requests, with bounded memory (no request table), as
+// `tokenfab simulate examples/factory-10k-gpu-hour.yaml` runs it. One run (about a minute);
+// alone: build/tokenfab_bench --benchmark_filter=Factory10kGpuHour
+void BM_Factory10kGpuHour(benchmark::State& state) {
+  auto scenario =
+      LoadScenario(std::string(TOKENFAB_SOURCE_DIR) + "/examples/factory-10k-gpu-hour.yaml", {});
+  if (!scenario) {
+    state.SkipWithError(scenario.error().message.c_str());
+    return;
+  }
+  auto resolved = ResolveScenario(*scenario, TheCatalog());
+  if (!resolved) {
+    state.SkipWithError(resolved.error().message.c_str());
+    return;
+  }
+  SimulateOptions options;
+  options.keep_requests = false;
+  for (auto _ : state) {
+    auto out = RunSimulate(*resolved, options);
+    if (!out) {
+      state.SkipWithError(out.error().message.c_str());
+      return;
+    }
+    const ServeMetrics& m = out->result.metrics;
+    state.counters["requests"] = static_cast<double>(m.requests_completed);
+    state.counters["events"] = static_cast<double>(m.events);
+    state.counters["iterations"] = static_cast<double>(m.iterations);
+    state.counters["simulated_s"] = m.simulated_s;
+  }
+}
+BENCHMARK(BM_Factory10kGpuHour)->Unit(benchmark::kSecond)->Iterations(1);
+
 }  // namespace
 }  // namespace tokenfab
 

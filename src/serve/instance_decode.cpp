@@ -44,15 +44,21 @@ void Instance::JoinDecode(RequestId id) {
   const std::int64_t owed = Emitted(step_) + r.output_tokens - r.generated;
   const std::int64_t n = ((owed << kRateShift) + step_rate_ - 1) / step_rate_;
   finish_heap_.push({n - 1, id, r.stamp});
+  next_finish_ = finish_heap_.top().step;
   ++decoding_;
   kv_offset_sum_ += r.join_kv - Emitted(step_);
   ++phase_count_[Group(r)];
   Level& level = LevelOf(r.priority);
-  r.prev = level.newest;
-  r.next = kNoRequest;
-  if (level.newest != kNoRequest) (*requests_)[level.newest].next = id;
-  level.newest = id;
-  if (level.oldest == kNoRequest) level.oldest = id;
+  ++level.decoding;
+  level.admitted.emplace_back(id, r.stamp);
+  if (static_cast<std::int64_t>(level.admitted.size()) > 2 * level.decoding + 64) {
+    std::erase_if(level.admitted, [&](const auto& e) { return !Admitted(e); });
+  }
+}
+
+bool Instance::Admitted(const std::pair<RequestId, std::uint32_t>& entry) const {
+  const Request& r = (*requests_)[entry.first];
+  return r.stamp == entry.second && !r.Finished();
 }
 
 void Instance::LeaveDecode(RequestId id, std::int64_t kv_tokens) {
@@ -64,16 +70,7 @@ void Instance::LeaveDecode(RequestId id, std::int64_t kv_tokens) {
       config_.kv_admission == KvAdmission::kOnDemand ? PrivateBlocks(r, kv_tokens) : r.blocks;
   ReleaseKv(r, kv_tokens, held);
   r.blocks = 0;
-  Level& level = LevelOf(r.priority);
-  if (r.prev != kNoRequest)
-    (*requests_)[r.prev].next = r.next;
-  else
-    level.oldest = r.next;
-  if (r.next != kNoRequest)
-    (*requests_)[r.next].prev = r.prev;
-  else
-    level.newest = r.prev;
-  r.prev = r.next = kNoRequest;
+  --LevelOf(r.priority).decoding;
 }
 
 void Instance::ScheduleDecode(BatchShape& batch) {
@@ -81,10 +78,10 @@ void Instance::ScheduleDecode(BatchShape& batch) {
   batch.tokens_per_decode = config_.spec_tokens + 1;
   if (decoding_ == 0) return;
   if (config_.kv_admission == KvAdmission::kOnDemand) {
-    while (FreeBlocks() < DecodeBlocksNeeded() && PreemptOne()) {
-    }
+    std::int64_t need = DecodeBlocksNeeded();
+    while (FreeBlocks() < need && PreemptOne()) need = DecodeBlocksNeeded();
     if (decoding_ == 0) return;
-    Allocate(DecodeBlocksNeeded());
+    Allocate(need);
   }
   batch.decode_sequences = static_cast<int>(decoding_);
   batch.decode_context_tokens =
@@ -98,6 +95,11 @@ std::int64_t Instance::FinishDecodeStep(SimTime now, IterationOutcome& outcome) 
   const std::int64_t c = Emitted(step_);
   const std::int64_t m = Emitted(step_ + 1) - c;
   std::int64_t produced = decoding_ * m;
+  // Valid entries are never before step_; stale ones are dropped when they reach the top.
+  if (next_finish_ > step_) {
+    ++step_;
+    return produced;
+  }
   while (!finish_heap_.empty()) {
     const FinishEntry top = finish_heap_.top();
     Request& r = (*requests_)[top.id];
@@ -115,13 +117,16 @@ std::int64_t Instance::FinishDecodeStep(SimTime now, IterationOutcome& outcome) 
     --outstanding_;
     outcome.finished.push_back(top.id);
   }
+  next_finish_ = finish_heap_.empty() ? kNever : finish_heap_.top().step;
   ++step_;
   return produced;
 }
 
 void Instance::VisitDecoding(const std::function<void(RequestId, std::int32_t)>& visit) const {
   for (const Level& level : levels_) {
-    for (RequestId id = level.oldest; id != kNoRequest; id = (*requests_)[id].next) {
+    for (const auto& entry : level.admitted) {
+      if (!Admitted(entry)) continue;
+      const RequestId id = entry.first;
       const Request& r = (*requests_)[id];
       const std::int64_t generated = r.generated + Emitted(step_) - Emitted(r.join_step);
       visit(id, static_cast<std::int32_t>(std::min<std::int64_t>(generated, r.output_tokens)));

@@ -60,6 +60,7 @@ bool Instance::CanAdmit(const Request& r) const {
 // priority runs, the lowest-priority, most recently admitted running request is preempted.
 void Instance::PreemptForWaiting() {
   if (config_.kv_admission == KvAdmission::kReserveFull || !config_.priority_preemption) return;
+  if (waiting_count_ == 0) return;
   while (true) {
     Level* top = TopWaiting();
     if (top == nullptr) return;
@@ -104,8 +105,10 @@ bool Instance::PreemptFrom(Level& level) {
     Preempt(id);
     return true;
   }
-  if (level.newest == kNoRequest) return false;
-  const RequestId id = level.newest;
+  while (!level.admitted.empty() && !Admitted(level.admitted.back())) level.admitted.pop_back();
+  if (level.admitted.empty()) return false;
+  const RequestId id = level.admitted.back().first;
+  level.admitted.pop_back();
   Request& r = (*requests_)[id];
   const std::int64_t kv = DecodeKv(r);
   r.generated += static_cast<std::int32_t>(Emitted(step_) - Emitted(r.join_step));

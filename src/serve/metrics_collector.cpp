@@ -1,19 +1,48 @@
 #include "metrics_collector.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace tokenfab {
 namespace {
 
+// Percentiles by selection, O(n) instead of a sort (three sorts of 67.5 million samples
+// took ~15 s of a factory hour); each equals Percentile() over the sorted values. Reorders
+// `values`; the mean sums them in the order they came (finish order).
 LatencySummary Summarize(std::vector<double>& values, PercentileMethod method) {
   LatencySummary s;
   if (values.empty()) return s;
-  std::sort(values.begin(), values.end());
-  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
-  s.p50 = Percentile(values, 0.50, method);
-  s.p90 = Percentile(values, 0.90, method);
-  s.p99 = Percentile(values, 0.99, method);
+  const std::size_t n = values.size();
+  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(n);
+  const double ps[3] = {0.50, 0.90, 0.99};
+  double rank[3];
+  std::size_t lo[3];
+  std::vector<std::size_t> at;
+  for (int i = 0; i < 3; ++i) {
+    rank[i] = method == PercentileMethod::kFloorIndex ? std::floor(n * ps[i])
+                                                      : ps[i] * static_cast<double>(n - 1);
+    lo[i] = std::min(n - 1, static_cast<std::size_t>(std::floor(rank[i])));
+    at.push_back(lo[i]);
+    at.push_back(std::min(n - 1, lo[i] + 1));
+  }
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  auto from = values.begin();
+  for (std::size_t k : at) {
+    std::nth_element(from, values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+    from = values.begin() + static_cast<std::ptrdiff_t>(k) + 1;
+  }
+  double* out[3] = {&s.p50, &s.p90, &s.p99};
+  for (int i = 0; i < 3; ++i) {
+    const double low = values[lo[i]];
+    if (method == PercentileMethod::kFloorIndex) {
+      *out[i] = low;
+    } else {
+      const double high = values[std::min(n - 1, lo[i] + 1)];
+      *out[i] = low + (rank[i] - static_cast<double>(lo[i])) * (high - low);
+    }
+  }
   return s;
 }
 
@@ -24,8 +53,11 @@ MetricsCollector::MetricsCollector(const ServeConfig& config, ServeResult* resul
       result_(result),
       classes_(config.workload.classes.size()),
       windows_(config.window_s, config.pools.front().cost->engine().percentiles),
-      pool_busy_s_(config.pools.size(), 0.0),
       pool_iterations_(config.pools.size(), 0) {
+  std::size_t instances = 0;
+  for (const PoolConfig& p : config.pools) instances += p.instances;
+  instance_joules_.assign(instances, 0.0);
+  instance_busy_.assign(instances, 0);
   // Exact reservations: doubling growth would need twice the memory at factory scale.
   const auto n = static_cast<std::size_t>(
       std::clamp<std::int64_t>(config.workload.num_requests, 0, 200'000'000));
@@ -41,7 +73,7 @@ void MetricsCollector::OnKvTransfer(const Request& r) {
 
 void MetricsCollector::AdvanceTo(SimTime t) {
   windows_.AdvanceTo(t, in_system_);
-  in_system_area_ns_ += static_cast<double>(in_system_) * static_cast<double>(t - clock_);
+  in_system_area_ns_ += static_cast<WideInt>(in_system_) * (t - clock_);
   clock_ = t;
 }
 
@@ -95,17 +127,15 @@ void MetricsCollector::OnFinish(const Request& r) {
 
 void MetricsCollector::OnIteration(const IterationRecord& it) {
   ++iterations_;
-  const double seconds = SimTimeToSeconds(it.end - it.start);
   batch_sum_ += it.batch.Sequences();
   if (it.batch.decode_sequences > 0) {
-    itl_ms_.emplace_back(
-        seconds * 1e3, static_cast<double>(it.batch.decode_sequences) * it.batch.tokens_per_decode);
+    itl_.Add(it.end - it.start,
+             static_cast<std::int64_t>(it.batch.decode_sequences) * it.batch.tokens_per_decode);
   }
   windows_.OnOutputTokens(it.output_tokens);
-  busy_joules_ += it.joules;
-  const int pool = result_->instance_pool[it.instance];
-  pool_busy_s_[pool] += seconds;
-  ++pool_iterations_[pool];
+  instance_joules_[it.instance] += it.joules;
+  instance_busy_[it.instance] += it.end - it.start;
+  ++pool_iterations_[result_->instance_pool[it.instance]];
   if (it.kv_blocks_total > 0) {
     kv_peak_ = std::max(
         kv_peak_, static_cast<double>(it.kv_blocks_used) / static_cast<double>(it.kv_blocks_total));
@@ -128,36 +158,33 @@ void MetricsCollector::Finish(double wall_s) {
     m.output_tokens_per_s = output_tokens_ / m.span_s;
     m.output_tokens_per_s_per_gpu = m.output_tokens_per_s / m.num_gpus;
     m.goodput_requests_per_s = good_ / m.span_s;
-    m.mean_in_system = in_system_area_ns_ * 1e-9 / m.span_s;
+    m.mean_in_system = static_cast<double>(in_system_area_ns_) * 1e-9 / m.span_s;
   }
   m.output_tokens_per_s_per_user = user_speed_count_ ? user_speed_sum_ / user_speed_count_ : 0;
   m.ttft_ms = Summarize(ttft_ms_, method);
   m.tpot_ms = Summarize(tpot_ms_, method);
   m.e2e_ms = Summarize(e2e_ms_, method);
-  std::sort(itl_ms_.begin(), itl_ms_.end());
-  double itl_weight = 0, itl_sum = 0;
-  for (const auto& [v, w] : itl_ms_) {
-    itl_weight += w;
-    itl_sum += v * w;
-  }
-  m.itl_ms.mean = itl_weight > 0 ? itl_sum / itl_weight : 0;
-  m.itl_ms.p50 = WeightedPercentile(itl_ms_, 0.50, method);
-  m.itl_ms.p90 = WeightedPercentile(itl_ms_, 0.90, method);
-  m.itl_ms.p99 = WeightedPercentile(itl_ms_, 0.99, method);
+  m.itl_ms = itl_.SummarizeMillis(method);
   m.kv_peak_utilization = kv_peak_;
   m.preemptions = preemptions_;
   m.iterations = iterations_;
-  m.mean_batch_size = iterations_ ? batch_sum_ / iterations_ : 0;
-  m.energy_j = busy_joules_;
+  m.mean_batch_size = iterations_ ? static_cast<double>(batch_sum_) / iterations_ : 0;
+  m.energy_j = 0;
+  for (double j : instance_joules_) m.energy_j += j;
+  std::vector<SimTime> pool_busy(config_.pools.size(), 0);
+  for (std::size_t i = 0; i < instance_busy_.size(); ++i) {
+    pool_busy[result_->instance_pool[i]] += instance_busy_[i];
+  }
   for (std::size_t p = 0; p < config_.pools.size(); ++p) {
     const PoolConfig& pool = config_.pools[p];
-    const double idle_seconds = std::max(0.0, m.span_s * pool.instances - pool_busy_s_[p]);
+    const double busy_s = SimTimeToSeconds(pool_busy[p]);
+    const double idle_seconds = std::max(0.0, m.span_s * pool.instances - busy_s);
     m.energy_j += pool.cost->IdleJoules(idle_seconds);
     PoolMetrics pm;
     pm.name = pool.name;
     pm.instances = pool.instances;
     pm.gpus = pool.instances * pool.cost->num_gpus();
-    pm.utilization = m.span_s > 0 ? pool_busy_s_[p] / (m.span_s * pool.instances) : 0;
+    pm.utilization = m.span_s > 0 ? busy_s / (m.span_s * pool.instances) : 0;
     pm.iterations = pool_iterations_[p];
     m.pools.push_back(pm);
   }

@@ -14,7 +14,9 @@ Router::Router(RouterPolicy policy, int first, int count)
 
 void Router::Set(int local, std::int64_t load) {
   int node = leaves_ + local;
-  load_[node] = (load << 24) | local;
+  const std::int64_t value = (load << 24) | local;
+  if (load_[node] == value) return;
+  load_[node] = value;
   for (node /= 2; node >= 1; node /= 2)
     load_[node] = std::min(load_[2 * node], load_[2 * node + 1]);
 }

@@ -19,17 +19,23 @@ enum class EventKind : std::uint8_t {
   kFollowUp = 3
 };
 
+// Iteration ends at the same instant are ordered by (start, instance): the order in which
+// step-by-step simulation pushes them, whether or not a stretch skipped the steps before.
 struct Event {
   SimTime time;
   EventKind kind;
-  std::uint64_t seq;
+  std::uint64_t seq;    // iteration end: the iteration's start; otherwise a push counter
   std::int32_t target;  // instance (iteration end), request (KV ready), follow-up slot
   bool operator>(const Event& o) const {
     if (time != o.time) return time > o.time;
     if (kind != o.kind) return kind > o.kind;
-    return seq > o.seq;
+    if (seq != o.seq) return seq > o.seq;
+    return target > o.target;
   }
 };
+
+// Longest fast-forward stretch, in decode steps (bounds Instance's per-stretch buffer).
+constexpr int kMaxStretchSteps = 512;
 
 ServeConfig WithSinglePool(const InstanceCostModel& cost, ServeConfig config) {
   PoolConfig pool;
@@ -53,6 +59,16 @@ class Run {
   void Push(SimTime t, EventKind kind, std::int32_t target) {
     events_.push({t, kind, seq_++, target});
   }
+  void PushIterationEnd(int index) {
+    const IterationRecord& it = instances_[index].last_iteration();
+    events_.push({it.end, EventKind::kIterationEnd, static_cast<std::uint64_t>(it.start), index});
+  }
+  // An iteration end still planned (a cut stretch leaves its old end behind).
+  bool Live(const Event& ev) const {
+    const Instance& inst = instances_[ev.target];
+    const IterationRecord& it = inst.last_iteration();
+    return inst.Busy() && it.end == ev.time && static_cast<std::uint64_t>(it.start) == ev.seq;
+  }
   void QueueFollowUp(const Draw& d) {
     std::int32_t slot;
     if (free_follow_ups_.empty()) {
@@ -72,6 +88,8 @@ class Run {
   void OnKvReady(RequestId id, SimTime now);
   void Finished(RequestId id, SimTime now);
   void StartIdleInstances(SimTime now);
+  void Deliver(int index, SimTime now);
+  void ReportSteps();
 
   const ServeConfig& config_;
   WorkloadSource source_;
@@ -85,6 +103,8 @@ class Run {
   std::vector<RequestId> free_requests_;  // reusable slots when !keep_requests
   std::vector<int> dirty_;
   IterationOutcome outcome_;
+  std::vector<IterationRecord> steps_;  // fast-forwarded steps to report
+  bool fast_forward_ = false;
   std::unique_ptr<MetricsCollector> metrics_;
   std::string error_;
 };
@@ -151,6 +171,7 @@ void Run::Admit(const Draw& d, SimTime now) {
   metrics_->OnArrival(requests[r.id]);
   const int pool = config_.deployments[r.deployment].pool;
   const int target = routers_[pool].Pick(requests[r.id], instances_);
+  Deliver(target, now);
   instances_[target].Enqueue(r.id);
   dirty_.push_back(target);
 }
@@ -162,8 +183,24 @@ void Run::Finished(RequestId id, SimTime now) {
   if (!config_.keep_requests) free_requests_.push_back(id);
 }
 
+// A request reaches an instance at `now`: a stretch it planned past now is cut there.
+void Run::Deliver(int index, SimTime now) {
+  Instance& inst = instances_[index];
+  if (!inst.Stretched()) return;
+  const bool changed = inst.CutStretch(now, steps_);
+  ReportSteps();
+  if (changed && inst.Busy()) PushIterationEnd(index);
+}
+
+void Run::ReportSteps() {
+  for (const IterationRecord& it : steps_) metrics_->OnIteration(it);
+  steps_.clear();
+}
+
 void Run::OnIterationEnd(int index, SimTime now) {
   Instance& inst = instances_[index];
+  inst.TakeStretch(steps_);
+  ReportSteps();
   outcome_.Clear();
   inst.FinishIteration(outcome_);
   metrics_->OnIteration(inst.last_iteration());
@@ -189,6 +226,7 @@ void Run::OnKvReady(RequestId id, SimTime now) {
   metrics_->OnKvTransfer(r);
   const int pool = config_.deployments[r.deployment].decode_pool;
   const int target = routers_[pool].Pick(r, instances_);
+  Deliver(target, now);
   instances_[target].EnqueuePrefilled(id);
   dirty_.push_back(target);
 }
@@ -198,9 +236,9 @@ void Run::StartIdleInstances(SimTime now) {
   dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
   for (int i : dirty_) {
     Instance& inst = instances_[i];
-    if (!inst.Busy()) {
-      const SimTime end = inst.StartIteration(now);
-      if (end >= 0) Push(end, EventKind::kIterationEnd, i);
+    if (!inst.Busy() && inst.StartIteration(now) >= 0) {
+      if (fast_forward_) inst.FastForward(metrics_->WindowEnd(), kMaxStretchSteps);
+      PushIterationEnd(i);
     }
     routers_[result_.instance_pool[i]].Update(inst);
   }
@@ -236,25 +274,44 @@ Result<ServeResult> Run::Execute() {
     result_.pool_names.push_back(pool.name);
   }
   metrics_ = std::make_unique<MetricsCollector>(config_, &result_);
+  fast_forward_ = config_.fast_forward && !config_.keep_iterations;
 
   for (const Draw& d : source_.Initial()) QueueFollowUp(d);
+  // The open-loop stream's next arrival waits outside the heap: arrivals come in time order,
+  // so it only has to be compared with the heap's top (it precedes follow-ups at its instant
+  // and follows iteration ends and KV transfers, as kArrival orders it).
   Draw lookahead{};
-  if (!source_.OpenExhausted()) {
-    lookahead = source_.NextOpen();
-    Push(lookahead.arrival, EventKind::kArrival, -1);
-  }
-  while (!events_.empty()) {
-    const Event ev = events_.top();
-    events_.pop();
+  bool arriving = !source_.OpenExhausted();
+  if (arriving) lookahead = source_.NextOpen();
+  auto arrival_first = [&] {
+    if (!arriving) return false;
+    if (events_.empty()) return true;
+    const Event& top = events_.top();
+    return lookahead.arrival < top.time ||
+           (lookahead.arrival == top.time && top.kind > EventKind::kArrival);
+  };
+  auto next_time = [&] {
+    SimTime t = events_.empty() ? -1 : events_.top().time;
+    if (arriving && (t < 0 || lookahead.arrival < t)) t = lookahead.arrival;
+    return t;
+  };
+  while (arriving || !events_.empty()) {
+    Event ev{lookahead.arrival, EventKind::kArrival, 0, -1};
+    if (!arrival_first()) {
+      ev = events_.top();
+      events_.pop();
+    }
+    if (ev.kind == EventKind::kIterationEnd && !Live(ev)) {
+      if (next_time() != ev.time) StartIdleInstances(ev.time);
+      continue;
+    }
     metrics_->AdvanceTo(ev.time);
     const SimTime now = ev.time;
     switch (ev.kind) {
       case EventKind::kArrival:
         Admit(lookahead, now);
-        if (!source_.OpenExhausted()) {
-          lookahead = source_.NextOpen();
-          Push(lookahead.arrival, EventKind::kArrival, -1);
-        }
+        arriving = !source_.OpenExhausted();
+        if (arriving) lookahead = source_.NextOpen();
         break;
       case EventKind::kFollowUp:
         Admit(follow_ups_[ev.target], now);
@@ -271,7 +328,7 @@ Result<ServeResult> Run::Execute() {
     metrics_->CountEvent();
     // Start iterations only once every event at this instant is in, so requests that arrive
     // together are batched together.
-    if (!events_.empty() && events_.top().time == now) continue;
+    if (next_time() == now) continue;
     StartIdleInstances(now);
   }
   PrefixCacheMetrics& cache = result_.metrics.prefix_cache;

@@ -28,11 +28,11 @@ WindowRecorder::WindowRecorder(double window_s, PercentileMethod method)
 void WindowRecorder::AdvanceTo(SimTime t, std::int64_t in_system) {
   if (!enabled()) return;
   while (t >= start_ + width_) {
-    area_ns_ += static_cast<double>(in_system) * static_cast<double>(start_ + width_ - clock_);
+    area_ns_ += static_cast<WideInt>(in_system) * (start_ + width_ - clock_);
     clock_ = start_ + width_;
     Close();
   }
-  area_ns_ += static_cast<double>(in_system) * static_cast<double>(t - clock_);
+  area_ns_ += static_cast<WideInt>(in_system) * (t - clock_);
   clock_ = t;
 }
 
@@ -48,7 +48,7 @@ void WindowRecorder::Close() {
   current_.output_tokens_per_s = static_cast<double>(current_.output_tokens) / seconds;
   current_.ttft_p50_ms = SelectPercentile(ttft_ms_, 0.50, method_);
   current_.ttft_p99_ms = SelectPercentile(ttft_ms_, 0.99, method_);
-  current_.mean_in_system = area_ns_ * 1e-9 / seconds;
+  current_.mean_in_system = static_cast<double>(area_ns_) * 1e-9 / seconds;
   done_.push_back(current_);
   current_ = WindowMetrics{};
   ttft_ms_.clear();

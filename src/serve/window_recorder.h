@@ -2,12 +2,14 @@
 // the finished windows plus the TTFT samples of the open one. Private to the serve layer.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <vector>
 
 #include "tokenfab/catalog/engine_profile.h"
 #include "tokenfab/core/sim_time.h"
 #include "tokenfab/serve/metrics.h"
+#include "wide_int.h"
 
 namespace tokenfab {
 
@@ -18,6 +20,8 @@ class WindowRecorder {
   WindowRecorder(double window_s, PercentileMethod method);
 
   bool enabled() const { return width_ > 0; }
+  // End of the open window (signals before it count in it); the largest time when disabled.
+  SimTime WindowEnd() const { return enabled() ? start_ + width_ : INT64_MAX; }
   // Time moves to t; `in_system` requests were in the system since the previous call.
   void AdvanceTo(SimTime t, std::int64_t in_system);
   void OnArrival() { ++current_.arrivals; }
@@ -34,7 +38,7 @@ class WindowRecorder {
   PercentileMethod method_;
   SimTime start_ = 0;  // of the open window
   SimTime clock_ = 0;
-  double area_ns_ = 0;  // requests x ns in the open window
+  WideInt area_ns_ = 0;  // requests x ns in the open window, exact
   WindowMetrics current_;
   std::vector<double> ttft_ms_;  // the open window's, reused
   std::vector<WindowMetrics> done_;

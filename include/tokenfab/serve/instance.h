@@ -16,6 +16,7 @@
 // never exceeds total_blocks_.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -102,6 +103,24 @@ class Instance {
 
   const IterationRecord& last_iteration() const { return record_; }
 
+  // Fast-forward (instance_stretch.cpp). While the running iteration is a steady decode step
+  // (no prefill, nothing waiting, no prefix cache) and the step after it would be steady too
+  // (no sequence finishing, KV blocks enough), plans that next step at once, without an
+  // event: the planned steps before the running one form the stretch, and the running
+  // iteration becomes the last planned step, whose end is the next event. Every step is
+  // computed by the same code as step by step, so a stretch changes no result. Stops before
+  // a step that would end at or after `horizon` (the metrics window boundary) or after
+  // `max_steps` steps. REQUIRES: Busy(), no stretch.
+  void FastForward(SimTime horizon, int max_steps);
+  bool Stretched() const { return !ahead_.empty(); }
+  // A request is delivered at t while a stretch is planned: the steps that ended by t are
+  // appended to `done` (the caller reports them), the steps after the one in flight at t are
+  // undone. Returns true when the running iteration changed: the caller schedules the end of
+  // last_iteration() if Busy(), else the instance is idle at t (a step ended exactly at t).
+  bool CutStretch(SimTime t, std::vector<IterationRecord>& done);
+  // Moves the stretch's steps (all ended before the running iteration) to `done`.
+  void TakeStretch(std::vector<IterationRecord>& done);
+
   // Calls visit(id, generated) for each running decode request, by priority (highest first)
   // then oldest admission first, with
   // the output tokens it has produced so far. O(batch): for the real-time emulator, which must
@@ -120,14 +139,18 @@ class Instance {
 
   // Requests of one priority: waiting for admission, waiting with their KV (decode role), and
   // running decode sequences in admission order (preemption victims come from the newest).
+  // `admitted` holds (request, stamp at its join); an entry whose request has left decode
+  // since (finished, or preempted: the stamp moved on) is stale and skipped, and stale
+  // entries are swept when they outnumber the live ones, so joining and leaving touch no
+  // other request (a linked list cost two cache misses per finish and one per join).
   struct Level {
     std::int16_t priority = 0;
     std::deque<RequestId> waiting;
     std::deque<RequestId> prefilled;
     std::int64_t prefilling = 0;  // requests of this level in prefilling_
-    RequestId newest = kNoRequest;
-    RequestId oldest = kNoRequest;
-    bool Running() const { return prefilling > 0 || newest != kNoRequest; }
+    std::int64_t decoding = 0;    // running decode sequences of this level
+    std::vector<std::pair<RequestId, std::uint32_t>> admitted;
+    bool Running() const { return prefilling > 0 || decoding > 0; }
   };
 
   // KV blocks and the prefix cache (instance_kv.cpp).
@@ -159,6 +182,7 @@ class Instance {
   std::int64_t DecodeKv(const Request& r) const;  // KV length before the current step
   std::int64_t Group(const Request& r) const;
   std::int64_t DecodeBlocksNeeded() const;
+  bool Admitted(const std::pair<RequestId, std::uint32_t>& entry) const;
   void JoinDecode(RequestId id);
   void LeaveDecode(RequestId id, std::int64_t kv_tokens);
   void ScheduleDecode(BatchShape& batch);
@@ -171,6 +195,7 @@ class Instance {
   void CompletePrefill(RequestId id, SimTime now, IterationOutcome& outcome);
 
   static constexpr int kRateShift = 20;  // step_rate_ is fixed point with 20 fraction bits
+  static constexpr std::int64_t kNever = INT64_MAX;
 
   int index_;
   const InstanceCostModel* cost_;
@@ -193,6 +218,9 @@ class Instance {
   // step s is congruent to group + C(s), which says whether the step needs a new block.
   std::vector<std::int64_t> phase_count_;
   std::priority_queue<FinishEntry, std::vector<FinishEntry>, std::greater<>> finish_heap_;
+  // finish_heap_.top().step (kNever when empty), kept here so a step without a finishing
+  // sequence touches neither the heap nor a request.
+  std::int64_t next_finish_ = kNever;
   bool decode_step_running_ = false;
 
   std::int64_t total_blocks_ = 0;
@@ -205,6 +233,11 @@ class Instance {
   std::int64_t preemptions_ = 0;
   bool busy_ = false;
   IterationRecord record_;
+
+  // The stretch (FastForward): planned steady decode steps before the running iteration,
+  // oldest first; the first is decode step stretch_step_.
+  std::vector<IterationRecord> ahead_;
+  std::int64_t stretch_step_ = 0;
 };
 
 }  // namespace tokenfab

@@ -47,9 +47,6 @@ struct Request {
   std::int64_t join_step = 0;
   std::int32_t join_kv = 0;
   std::uint32_t stamp = 0;
-  // Admission-ordered doubly-linked list of running decode requests (victims come from the back).
-  RequestId prev = kNoRequest;
-  RequestId next = kNoRequest;
 
   bool Finished() const { return finish >= 0; }
   // Tokens a prefill must compute: the prompt, plus what was generated before a preemption

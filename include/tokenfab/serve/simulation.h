@@ -67,6 +67,10 @@ struct ServeConfig {
   // reused, so memory follows the requests in flight rather than all requests ever served
   // (factory-hour runs); ServeResult::requests then holds only the last occupants.
   bool keep_requests = true;
+  // Plan steady decode steps back to back instead of one event each (Instance::FastForward).
+  // Results are identical either way; off only to check that. Ignored with keep_iterations,
+  // whose records must come in time order.
+  bool fast_forward = true;
 };
 
 struct ServeResult {

@@ -1,0 +1,112 @@
+// Fast-forward (Instance::FastForward) against step-by-step simulation: every metric and every
+// request's times must be identical, bit for bit, on small scenarios that exercise what can
+// cut or end a stretch (arrivals, finishes, KV shortage and preemption, metric windows,
+// speculative decoding, reserve-full admission, disaggregated decode, closed loops, ties).
+#include <gtest/gtest.h>
+
+#include "tokenfab/io/scenario.h"
+#include "tokenfab/study/simulate.h"
+
+namespace tokenfab {
+namespace {
+
+const Catalog& TheCatalog() {
+  static const Catalog catalog = *Catalog::Load(Catalog::DefaultDataDir());
+  return catalog;
+}
+
+SimulateOutput Simulate(const std::vector<std::string>& overrides, bool fast_forward) {
+  auto scenario = ParseScenario(DefaultScenarioYaml(), "<built-in default>", overrides);
+  EXPECT_TRUE(scenario.ok()) << scenario.error().message;
+  auto resolved = ResolveScenario(*scenario, TheCatalog());
+  EXPECT_TRUE(resolved.ok()) << resolved.error().message;
+  resolved->serve.fast_forward = fast_forward;
+  auto out = RunSimulate(*resolved);
+  EXPECT_TRUE(out.ok()) << out.error().message;
+  return std::move(out).value();
+}
+
+// Runs both ways; returns the events each needed (fast-forward, step by step).
+std::pair<std::int64_t, std::int64_t> ExpectIdentical(const std::vector<std::string>& overrides) {
+  const SimulateOutput ff = Simulate(overrides, true);
+  const SimulateOutput step = Simulate(overrides, false);
+  nlohmann::json a = ff.json, b = step.json;
+  a.erase("sim");  // events and wall time
+  b.erase("sim");
+  EXPECT_EQ(a.dump(), b.dump());
+  const auto& ra = ff.result.requests;
+  const auto& rb = step.result.requests;
+  EXPECT_EQ(ra.size(), rb.size());
+  for (std::size_t i = 0; i < std::min(ra.size(), rb.size()); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(ra[i].arrival, rb[i].arrival);
+    EXPECT_EQ(ra[i].first_token, rb[i].first_token);
+    EXPECT_EQ(ra[i].finish, rb[i].finish);
+    EXPECT_EQ(ra[i].instance, rb[i].instance);
+    EXPECT_EQ(ra[i].preemptions, rb[i].preemptions);
+    EXPECT_EQ(ra[i].generated, rb[i].generated);
+    if (::testing::Test::HasFailure()) break;
+  }
+  const ServeMetrics& ma = ff.result.metrics;
+  const ServeMetrics& mb = step.result.metrics;
+  EXPECT_EQ(ma.iterations, mb.iterations);
+  EXPECT_EQ(ma.output_tokens, mb.output_tokens);
+  EXPECT_EQ(ma.energy_j, mb.energy_j);
+  EXPECT_EQ(ma.mean_in_system, mb.mean_in_system);
+  return {ma.events, mb.events};
+}
+
+TEST(FastForward, DefaultScenarioIsIdenticalAndSkipsEvents) {
+  const auto [ff, step] = ExpectIdentical({"workload.num_requests=3000", "metrics.window_s=20"});
+  EXPECT_LT(ff, step * 3 / 4);
+}
+
+TEST(FastForward, ManyInstancesBehindLeastOutstandingRouter) {
+  const auto [ff, step] =
+      ExpectIdentical({"hardware.num_gpus=64", "workload.rate=60", "workload.num_requests=6000",
+                       "router.policy=least_outstanding", "metrics.window_s=7"});
+  EXPECT_LT(ff, step);
+}
+
+TEST(FastForward, KvShortageAndPreemption) {
+  const std::vector<std::string> o = {"hardware.num_gpus=2",
+                                      "parallelism.tp=2",
+                                      "workload.rate=4",
+                                      "workload.num_requests=400",
+                                      "workload.input_tokens=6000",
+                                      "workload.output_tokens=3000",
+                                      "engine.kv_block_size=32",
+                                      "engine.gpu_memory_fraction=0.6"};
+  ExpectIdentical(o);
+  EXPECT_GT(Simulate(o, true).result.metrics.preemptions, 0);
+}
+
+TEST(FastForward, SpeculativeDecoding) {
+  ExpectIdentical({"workload.num_requests=1500", "speculative.num_tokens=3",
+                   "speculative.acceptance_rate=0.7"});
+}
+
+TEST(FastForward, ReserveFullAdmissionOffline) {
+  ExpectIdentical({"engine.profile=trtllm", "workload.kind=offline", "workload.num_requests=2000"});
+}
+
+TEST(FastForward, FixedLengthsTieAcrossInstances) {
+  // Identical requests round-robin over identical instances: iterations end at equal times.
+  ExpectIdentical({"hardware.num_gpus=32", "workload.kind=offline", "workload.num_requests=800",
+                   "workload.input_tokens=512", "workload.output_tokens=300"});
+}
+
+TEST(FastForward, ClosedLoop) {
+  ExpectIdentical({"hardware.num_gpus=16", "workload.kind=closed", "workload.concurrency=40",
+                   "workload.num_requests=2000"});
+}
+
+TEST(FastForward, DisaggregatedDecodePool) {
+  ExpectIdentical({"hardware.num_gpus=24", "serving.mode=disaggregated",
+                   "serving.prefill.instances=1", "serving.prefill.tp=8",
+                   "serving.decode.instances=2", "serving.decode.tp=8", "workload.rate=10",
+                   "workload.num_requests=2000"});
+}
+
+}  // namespace
+}  // namespace tokenfab
