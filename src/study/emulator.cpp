@@ -122,6 +122,13 @@ struct Emulator::Impl {
   std::vector<RequestId> free_ids;
   std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals;
   IterationOutcome outcome;
+  // Tokens produced by the events being processed, handed to their streams after Publish().
+  struct PendingRelease {
+    std::shared_ptr<EmulatedStream> stream;
+    std::int32_t tokens;
+    SimTime time;
+  };
+  std::vector<PendingRelease> pending;
   std::uint64_t round_robin = 0;
   std::thread engine;
 };
@@ -159,7 +166,10 @@ void Emulator::Impl::Loop() {
     for (Arrival& a : batch) arrivals.push(std::move(a));
     batch.clear();
     ProcessDue(now);
+    // Counters first, streams second: a client that got its answer finds it in /metrics.
     Publish();
+    for (PendingRelease& p : pending) p.stream->Release(p.tokens, p.time);
+    pending.clear();
   }
   std::lock_guard lock(mu);
   for (auto& s : streams) {
@@ -284,7 +294,7 @@ void Emulator::Impl::ReleaseTokens(RequestId id, std::int32_t generated, SimTime
   if (generated <= released[id]) return;
   live.generation_tokens += generated - released[id];
   released[id] = generated;
-  streams[id]->Release(generated, t);
+  pending.push_back({streams[id], generated, t});
 }
 
 void Emulator::Impl::OnIterationEnd(int k, SimTime now) {
