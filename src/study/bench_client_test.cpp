@@ -48,7 +48,11 @@ workload: {kind: poisson, rate: 10, num_requests: 12,
            output_tokens: {dist: lognormal, mean: 12, cv: 0.5, min: 2}}
 )";
 
-constexpr double kTimeScale = 4;  // the emulator runs 4x slower than the twin
+// The emulator runs this many times slower than the twin. An open loop is the more sensitive:
+// a request sent late by a stalled client can miss the iteration the twin puts it in, and the
+// queue behind it shifts (TTFT +9% once in 10 loaded ctest runs at 4x, with a ~200 ms stall).
+constexpr double kClosedLoopScale = 4;
+constexpr double kOpenLoopScale = 8;
 
 void ExpectAgreement(const ResolvedScenario& s, const BenchOutput& bench) {
   const auto twin = RunSimulate(s);
@@ -74,18 +78,18 @@ void ExpectAgreement(const ResolvedScenario& s, const BenchOutput& bench) {
 
 TEST(BenchAgainstEmulate, AgreesWithTheTwinInAClosedLoop) {
   const ResolvedScenario s = Resolve(kClosedLoop);
-  auto server = StartEmulator(s, 16, kTimeScale);
+  auto server = StartEmulator(s, 16, kClosedLoopScale);
   ASSERT_TRUE(server);
   auto bench = RunBench(s, BenchAt(*server));
   ASSERT_TRUE(bench.ok()) << bench.error().message;
-  EXPECT_EQ(bench->time_scale, kTimeScale);  // read from /v1/models
+  EXPECT_EQ(bench->time_scale, kClosedLoopScale);  // read from /v1/models
   EXPECT_EQ(bench->json["config"]["endpoint"], BenchAt(*server).endpoint);
   ExpectAgreement(s, *bench);
 }
 
 TEST(BenchAgainstEmulate, AgreesWithTheTwinInAnOpenLoop) {
   const ResolvedScenario s = Resolve(kOpenLoop);
-  auto server = StartEmulator(s, 64, kTimeScale);
+  auto server = StartEmulator(s, 64, kOpenLoopScale);
   ASSERT_TRUE(server);
   auto bench = RunBench(s, BenchAt(*server));
   ASSERT_TRUE(bench.ok()) << bench.error().message;
