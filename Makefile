@@ -35,9 +35,12 @@ build: deps
 demo: build
 	./$(BUILD)/tokenfab simulate
 
-# Tests that pace real HTTP streams against the wall clock (emulate, bench against emulate)
-# depend on the machine's load, so `make test` (and CI) leaves them to `make test-realtime`.
-REALTIME_TESTS := EmulateServerTest|BenchAgainstEmulate
+# Tests whose result would depend on the machine's speed stay out of `make test` (and CI) and
+# run with `make test-realtime`. The emulate and bench-against-emulate tests are in `make test`:
+# they run the twin slower than the wall clock with a grace for client latency, so scheduling
+# delays of a loaded host stay far inside their tolerances (docs/emulate.md, "Tests"). The
+# pattern matches no test today; keep the target for the next genuinely fragile one.
+REALTIME_TESTS := ^Realtime\.
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -E '$(REALTIME_TESTS)'

@@ -12,6 +12,7 @@
 #include "cli_scenario.h"
 #include "tokenfab/io/results.h"
 #include "tokenfab/study/bench_client.h"
+#include "tokenfab/study/emulate_server.h"
 
 namespace tokenfab::cli {
 namespace {
@@ -40,6 +41,7 @@ void RunBenchCommand(BenchArgs a) {
   if (a.options.api_key.empty()) {
     if (const char* key = std::getenv("OPENAI_API_KEY")) a.options.api_key = key;
   }
+  RaiseOpenFileLimit();  // one connection per request in flight
   auto out = RunBench(*resolved, a.options);
   if (!out) return Fail(kExitInput, out.error().message);
   const bool json_to_stdout = a.json_path == "-";
@@ -50,12 +52,20 @@ void RunBenchCommand(BenchArgs a) {
       text.replace(0, from.size(),
                    fmt::format("tokenfab bench ({}, model {}):", a.options.endpoint, out->model));
     }
-    // The simulator's own line does not apply to a measurement.
-    if (const auto sim = text.find("  simulator"); sim != std::string::npos) text.erase(sim);
+    // What a client cannot observe (KV cache, batch, energy) and the simulator's own line do
+    // not apply to a measurement.
+    for (const char* line : {"  KV cache", "  energy", "  simulator"}) {
+      const auto at = text.find(line);
+      if (at == std::string::npos) continue;
+      const auto end = text.find('\n', at);
+      text.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
+    }
     std::fputs(text.c_str(), stdout);
-    std::printf("  measured        %lld requests sent, %lld failed, %.1f s wall\n",
+    std::printf("  measured        %lld requests sent, %lld failed, %.1f s wall",
                 static_cast<long long>(out->requests.size()), static_cast<long long>(out->failed),
                 out->metrics.wall_s);
+    if (out->time_scale != 1) std::printf(", times divided by %g", out->time_scale);
+    std::printf("\n");
   }
   for (const auto& e : out->json["bench"]["errors"]) {
     std::fprintf(stderr, "tokenfab: warning: request failed: %s\n", e.get<std::string>().c_str());
@@ -86,6 +96,10 @@ void AddBench(CLI::App& app) {
   cmd->add_option("--max-connections", a->options.max_connections,
                   "open loop: requests in flight at most (default 1024)")
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--time-scale", a->options.time_scale,
+                  "wall-clock seconds per server second: send and measure in the server's time "
+                  "(default: what `tokenfab emulate` lists in /v1/models, else 1)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--timeout", a->options.timeout_s, "seconds one request may take (default 600)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet,-q", a->quiet, "do not print the summary");

@@ -1,12 +1,15 @@
 // `tokenfab calibrate`: fits an engine profile's free constants to the `fit` rows of the
-// measured table and writes them, with the rows used and the fit, to data/calibration/.
+// measured table and writes them, with the rows used and the fit, to data/calibration/; or,
+// with --from, to one `tokenfab bench` measurement.
 #include <cstdio>
+#include <fstream>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "cli_commands.h"
 #include "tokenfab/io/results.h"
+#include "tokenfab/study/bench_fit.h"
 #include "tokenfab/study/calibrate.h"
 
 namespace tokenfab::cli {
@@ -17,6 +20,7 @@ struct CalibrateArgs {
   std::string data;
   std::string split_file;
   std::string out;
+  std::string from;  // a `tokenfab bench --json` measurement to fit instead of the table
 };
 
 std::string CommandLine(const CalibrateArgs& a) {
@@ -43,9 +47,48 @@ std::string DefaultOut(const CalibrateOptions& o) {
   return DisplayPath(Catalog::DefaultDataDir() + "/calibration/" + name + ".yaml");
 }
 
+void PrintBenchFit(const nlohmann::json& f, const std::string& from) {
+  std::printf("tokenfab calibrate: %s on %s, engine %s, fitted to %s\n",
+              f["model"].get<std::string>().c_str(), f["gpu"].get<std::string>().c_str(),
+              f["profile"].get<std::string>().c_str(), from.c_str());
+  for (const auto& [name, value] : f["constants"].items()) {
+    std::printf("  %-22s %.4g (was %.4g)\n", name.c_str(), value.get<double>(),
+                f["initial"][name].get<double>());
+  }
+  for (const auto& [name, t] : f["targets"].items()) {
+    std::printf("  %-22s measured %.3f, twin %.3f before, %.3f after\n", (name + " mean").c_str(),
+                t["measured"].get<double>(), t["before"].get<double>(), t["after"].get<double>());
+  }
+  std::printf("  rms log error          %.4f before, %.4f after (%d simulations)\n",
+              f["rms_log_error_before"].get<double>(), f["rms_log_error_after"].get<double>(),
+              f["evaluations"].get<int>());
+}
+
+// --from: a bench measurement; the calibration file is written only when --out is given.
+void RunCalibrateFromBench(const CalibrateArgs& a, const Catalog& catalog) {
+  std::ifstream in(a.from, std::ios::binary);
+  if (!in) return Fail(kExitInput, "cannot open '" + a.from + "'");
+  const nlohmann::json bench = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (bench.is_discarded()) return Fail(kExitInput, a.from + ": not valid JSON");
+  BenchFitOptions options;
+  options.constants = a.options.constants;
+  options.max_evaluations = a.options.max_evaluations;
+  auto fit = FitProfileFromBench(bench, catalog, options);
+  if (!fit) return Fail(kExitInput, a.from + ": " + fit.error().message);
+  PrintBenchFit(*fit, a.from);
+  if (a.out.empty()) return;
+  std::string command = "tokenfab calibrate --from " + a.from;
+  for (const std::string& c : a.options.constants) command += " --constant " + c;
+  if (auto w = WriteText(a.out, BenchFitYaml(*fit, command)); !w) {
+    return Fail(kExitOutput, w.error().message);
+  }
+  std::printf("wrote %s (apply with --calibration %s)\n", a.out.c_str(), a.out.c_str());
+}
+
 void RunCalibrateCommand(const CalibrateArgs& a) {
   auto catalog = Catalog::Load(Catalog::DefaultDataDir());
   if (!catalog) return Fail(kExitInput, catalog.error().message);
+  if (!a.from.empty()) return RunCalibrateFromBench(a, *catalog);
   const std::string data = a.data.empty() ? DefaultMeasuredPath() : a.data;
   auto table = LoadMeasuredTable(data, a.split_file);
   if (!table) return Fail(kExitInput, table.error().message);
@@ -88,7 +131,12 @@ void AddCalibrate(CLI::App& app) {
                   "objective evaluations per fit (default 200)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", o.threads, "worker threads (default: one per core)");
-  cmd->add_option("--out", a->out, "output YAML; default data/calibration/<profile>[-<gpu>].yaml");
+  cmd->add_option("--from", a->from,
+                  "fit to a `tokenfab bench --json` measurement instead (default constants: "
+                  "gemm_efficiency, memory_efficiency; see docs/emulate.md)");
+  cmd->add_option("--out", a->out,
+                  "output YAML; default data/calibration/<profile>[-<gpu>].yaml (with --from: "
+                  "written only when given)");
   cmd->callback([a] { RunCalibrateCommand(*a); });
 }
 

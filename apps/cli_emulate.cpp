@@ -17,7 +17,8 @@ struct EmulateArgs {
   std::string scenario;
   std::vector<std::string> overrides;
   EmulateServerOptions server;
-  double grace_ms = 2.0;
+  double grace_ms = 3.0;
+  double time_scale = 1;
   bool quiet = false;
 };
 
@@ -25,23 +26,26 @@ void RunEmulateCommand(EmulateArgs a) {
   auto resolved = LoadResolvedScenario(a.scenario, a.overrides);
   if (!resolved) return Fail(kExitInput, resolved.error().message);
   a.server.emulator.grace_s = a.grace_ms / 1e3;
+  a.server.emulator.time_scale = a.time_scale;
   // Signals go to sigwait below, not to the server's threads (which inherit this mask).
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  RaiseOpenFileLimit();  // one socket per stream
   auto server = EmulateServer::Start(*resolved, a.server);
   if (!server) return Fail(kExitInput, server.error().message);
   const nlohmann::json& c = resolved->config;
   if (!a.quiet) {
     std::printf(
         "tokenfab emulate: %s on %d x %s (%d instance(s), tp=%d), engine %s\n"
-        "serving model '%s' at http://%s:%d/v1 (metrics at /metrics); Ctrl-C stops\n",
+        "serving model '%s' at http://%s:%d/v1 (metrics at /metrics)%s; Ctrl-C stops\n",
         c["model"].get<std::string>().c_str(), c["num_gpus"].get<int>(),
         c["hardware"]["gpu"].get<std::string>().c_str(), c["parallelism"]["replicas"].get<int>(),
         c["parallelism"]["tp"].get<int>(), c["engine"]["profile"].get<std::string>().c_str(),
-        (*server)->model_name().c_str(), a.server.host.c_str(), (*server)->port());
+        (*server)->model_name().c_str(), a.server.host.c_str(), (*server)->port(),
+        a.time_scale == 1 ? "" : fmt::format(", {}x slower than the twin", a.time_scale).c_str());
     std::fflush(stdout);
   }
   int signal = 0;
@@ -80,9 +84,13 @@ void AddEmulate(CLI::App& app) {
   cmd->add_option("--default-max-tokens", a->server.default_max_tokens,
                   "max_tokens of requests that give none (default: mean workload.output_tokens)");
   cmd->add_option("--grace-ms", a->grace_ms,
-                  "arrivals this soon after an iteration boundary join the iteration starting "
-                  "there (default 2; see docs/emulate.md)")
-      ->check(CLI::Range(0.0, 100.0));
+                  "client latency absorbed: a request this soon after its connection's previous "
+                  "one finished counts from that finish (default 3; see docs/emulate.md)")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--time-scale", a->time_scale,
+                  "wall-clock seconds per simulated second (default 1; 10 runs the twin ten "
+                  "times slower, so host jitter weighs ten times less)")
+      ->check(CLI::Range(0.001, 1000.0));
   cmd->add_flag("--quiet,-q", a->quiet, "print nothing");
   cmd->callback([a] { RunEmulateCommand(*a); });
 }

@@ -39,7 +39,7 @@ void RunSimulateCommand(const SimulateArgs& a) {
   if (!resolved) return Fail(kExitInput, resolved.error().message);
   auto calibration = LoadCalibration(a.calibration);
   if (!calibration) return Fail(kExitInput, calibration.error().message);
-  ApplyCalibration(*calibration, resolved->gpu.id, resolved->engine);
+  ApplyCalibration(*calibration, *resolved);  // every deployment's engine, which the run reads
   SimulateOptions options;
   options.keep_iterations = !a.csv_dir.empty() || !a.report_path.empty() || !a.trace_path.empty();
   options.keep_requests = options.keep_iterations;  // only tables, reports and traces need them

@@ -236,6 +236,34 @@ TEST(Cli, JsonToFile) {
   EXPECT_TRUE(j.contains("latency"));
 }
 
+// calibrate --from: a measurement 1.5x slower in TPOT than the twin (a bench JSON made from
+// simulate's, as `tokenfab bench` writes it) gives a calibration file that simulate applies.
+// Regression: simulate --calibration used to change only the scenario's top engine, not the
+// deployment's engine the run reads, so the file changed nothing.
+TEST(Cli, CalibrateFromABenchJsonWritesAFileSimulateApplies) {
+  TempDir tmp;
+  const std::string scenario = "examples/emulate.yaml";
+  nlohmann::json bench = JsonOf(Cli("simulate " + scenario + " --json -"));
+  const double ttft = bench["latency"]["ttft_ms"]["mean"].get<double>();
+  const double tpot = bench["latency"]["tpot_ms"]["mean"].get<double>();
+  bench["latency"]["tpot_ms"]["mean"] = 1.5 * tpot;
+  bench["bench"] = {{"endpoint", "http://127.0.0.1:8000"},
+                    {"scenario",
+                     {{"path", scenario},
+                      {"yaml", ReadFile(kSource + "/" + scenario)},
+                      {"overrides", nlohmann::json::array()}}}};
+  std::ofstream(tmp / "bench.json") << bench.dump();
+  const CliRun fit =
+      Cli("calibrate --from '" + tmp / "bench.json" + "' --out '" + tmp / "c.yaml" + "'");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("memory_efficiency"), std::string::npos) << fit.out;
+  const nlohmann::json after =
+      JsonOf(Cli("simulate " + scenario + " --calibration '" + tmp / "c.yaml" + "' --json -"));
+  EXPECT_NEAR(after["latency"]["tpot_ms"]["mean"].get<double>(), 1.5 * tpot, 0.02 * tpot);
+  EXPECT_NEAR(after["latency"]["ttft_ms"]["mean"].get<double>(), ttft, 0.02 * ttft);
+  EXPECT_EQ(Cli("calibrate --from '" + tmp / "missing.json" + "'").exit_code, 3);
+}
+
 TEST(Cli, CatalogGpusListsSources) {
   const CliRun r = Cli("catalog gpus");
   ASSERT_EQ(r.exit_code, 0) << r.err;

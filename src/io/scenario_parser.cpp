@@ -535,6 +535,17 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
                        ": key 'engine.gpu_memory_fraction' must be in (0, 1]");
     }
   }
+  if (r.Has("engine.iteration_overhead")) {
+    const std::string where = r.Get("engine.iteration_overhead").where;
+    const std::string text = r.Str("engine.iteration_overhead");
+    s.iteration_overhead_s =
+        ParseQuantity(text, Dimension::kSeconds, where + " key engine.iteration_overhead");
+    // The bounds calibration fits it within (calibration.cpp).
+    if (!(*s.iteration_overhead_s >= 0 && *s.iteration_overhead_s <= 0.05)) {
+      throw InputError(fmt::format(
+          "{}: key 'engine.iteration_overhead' must be from 0 to 50 ms, got '{}'", where, text));
+    }
+  }
   s.router = r.Choice("router.policy", {"round_robin", "least_outstanding", "prefix_aware"});
   s.workload_kind =
       r.Choice("workload.kind", {"offline", "closed", "poisson", "gamma", "trace", "sessions"});

@@ -282,6 +282,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
       {"kv_block_size", c.kv_block_size},
       {"chunked_prefill", c.chunked_prefill},
       {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
+      {"iteration_overhead_ms", r.engine.iteration_overhead_s * 1e3},
       {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"}};
   j["router"] = {{"policy", s.router}};
   j["workload"] = {{"kind", s.workload_kind},
@@ -376,6 +377,7 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
           r.precision.weights == Precision::kFp4 ? Precision::kFp8 : r.precision.weights;
     }
     if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
+    if (s.iteration_overhead_s) r.engine.iteration_overhead_s = *s.iteration_overhead_s;
     ResolveCounts(s, r);
     ResolveWorkload(s, r);
     ResolveScheduler(s, r);

@@ -57,6 +57,21 @@ TEST(ScenarioResolve, BuiltInDefaultResolves) {
   EXPECT_EQ(r->config["hardware"]["gpu"], "h100-sxm");
 }
 
+// engine.iteration_overhead replaces the profile's calibrated constant, in every deployment's
+// engine (`tokenfab emulate --set` uses it to play a slower server).
+TEST(ScenarioResolve, IterationOverheadOverridesTheProfile) {
+  auto base = Resolve("engine: {profile: vllm}\n");
+  ASSERT_TRUE(base.ok()) << ErrorOf(base);
+  auto r = Resolve("engine: {profile: vllm}\n", {"engine.iteration_overhead=2.5 ms"});
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_DOUBLE_EQ(r->engine.iteration_overhead_s, 0.0025);
+  EXPECT_DOUBLE_EQ(r->deployments.front().engine.iteration_overhead_s, 0.0025);
+  EXPECT_NE(base->engine.iteration_overhead_s, 0.0025);
+  EXPECT_DOUBLE_EQ(r->config["engine"]["iteration_overhead_ms"].get<double>(), 2.5);
+  EXPECT_TRUE(Contains(ResolveError("engine: {iteration_overhead: 60 ms}\n"), "from 0 to 50 ms"));
+  EXPECT_FALSE(ResolveError("engine: {iteration_overhead: fast}\n").empty());
+}
+
 TEST(ScenarioResolve, ReplicasDerivedFromNumGpus) {
   auto r = Resolve("hardware:\n  num_gpus: 16\nparallelism:\n  tp: 4\n");
   ASSERT_TRUE(r.ok()) << ErrorOf(r);

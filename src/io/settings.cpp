@@ -41,6 +41,9 @@ constexpr std::array kSettings = {
     SettingInfo{"engine.gpu_memory_fraction", SettingType::kNumber, "",
                 "share of GPU memory the engine may use (vLLM gpu_memory_utilization, TensorRT-LLM "
                 "kv_cache_free_gpu_mem_fraction); the profile's default when omitted"},
+    SettingInfo{"engine.iteration_overhead", SettingType::kString, "",
+                "host time per iteration not hidden behind GPU work, e.g. '0.5 ms', at most 50 ms; "
+                "the profile's calibrated constant when omitted"},
     SettingInfo{"router.policy", SettingType::kString, "round_robin",
                 "round_robin, least_outstanding, or prefix_aware (the instance holding the "
                 "request's longest cached prefix, else the least loaded)"},

@@ -1,6 +1,7 @@
 #include "tokenfab/study/bench_client.h"
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -60,7 +61,14 @@ httplib::Headers RequestHeaders(const BenchOptions& o) {
   return h;
 }
 
-Result<std::string> FirstModel(const Endpoint& e, const BenchOptions& o) {
+// What GET /v1/models tells: the first model listed, and the time scale `tokenfab emulate`
+// advertises (1 when absent, as with every other server).
+struct ServerInfo {
+  std::string model;
+  double time_scale = 1;
+};
+
+Result<ServerInfo> Discover(const Endpoint& e, const BenchOptions& o) {
   auto client = MakeClient(e, o);
   auto res = client->Get(e.prefix + "/v1/models", RequestHeaders(o));
   if (!res) {
@@ -76,7 +84,11 @@ Result<std::string> FirstModel(const Endpoint& e, const BenchOptions& o) {
       !j["data"][0].contains("id") || !j["data"][0]["id"].is_string()) {
     return Error{"/v1/models lists no model; give --model"};
   }
-  return j["data"][0]["id"].get<std::string>();
+  ServerInfo info;
+  info.model = j["data"][0]["id"].get<std::string>();
+  const json scale = j["data"][0].value("time_scale", json(1.0));
+  if (scale.is_number() && scale.get<double>() > 0) info.time_scale = scale.get<double>();
+  return info;
 }
 
 // The request body: a prompt of exactly `input_tokens` token ids, distinct per request so a
@@ -108,11 +120,13 @@ std::string RequestBody(const Draw& d, std::int64_t index, const std::string& mo
 // turns) drawn from the WorkloadSource as requests finish, as the twin draws them.
 class Run {
  public:
-  Run(const ResolvedScenario& s, const BenchOptions& o, Endpoint e, std::string model)
+  Run(const ResolvedScenario& s, const BenchOptions& o, Endpoint e, std::string model,
+      double time_scale)
       : scenario_(s),
         options_(o),
         endpoint_(std::move(e)),
         model_(std::move(model)),
+        scale_(time_scale),
         source_(s.serve.workload, s.serve.seed) {}
 
   std::vector<BenchRecord> Execute(double& wall_s);
@@ -125,8 +139,14 @@ class Run {
     bool operator>(const Pending& o) const { return due != o.due ? due > o.due : seq > o.seq; }
   };
 
+  // The server's simulated time since the run started: the wall clock over the time scale.
+  // Every recorded time is in it, so the metrics compare with the twin's.
   SimTime Now() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count();
+    const double wall_ns = std::chrono::duration<double, std::nano>(Clock::now() - start_).count();
+    return static_cast<SimTime>(wall_ns / scale_);
+  }
+  Clock::time_point WallTime(SimTime t) const {
+    return start_ + std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(t * scale_)));
   }
   void Push(const Draw& d) { heap_.push({d.arrival, seq_++, d}); }
   void Dispatch();
@@ -137,6 +157,7 @@ class Run {
   const BenchOptions& options_;
   const Endpoint endpoint_;
   const std::string model_;
+  const double scale_;  // wall-clock seconds per simulated second
   Clock::time_point start_;
 
   std::mutex mu_;
@@ -161,7 +182,7 @@ void Run::Dispatch() {
     }
     const SimTime due = heap_.top().due;
     if (Now() < due) {
-      dispatcher_cv_.wait_until(lock, start_ + std::chrono::nanoseconds(due));
+      dispatcher_cv_.wait_until(lock, WallTime(due));
       continue;
     }
     ready_.emplace_back(heap_.top().draw, sent_++);
@@ -282,7 +303,7 @@ std::vector<BenchRecord> Run::Execute(double& wall_s) {
   }
   Dispatch();
   for (std::thread& t : pool) t.join();
-  wall_s = SimTimeToSeconds(Now());
+  wall_s = std::chrono::duration<double>(Clock::now() - start_).count();
   std::sort(records_.begin(), records_.end(),
             [](const BenchRecord& a, const BenchRecord& b) { return a.send_s < b.send_s; });
   return std::move(records_);
@@ -295,12 +316,14 @@ Result<BenchOutput> RunBench(const ResolvedScenario& scenario, const BenchOption
   if (!endpoint) return Error{endpoint.error().message};
   BenchOutput out;
   out.model = options.model;
-  if (out.model.empty()) {
-    auto model = FirstModel(*endpoint, options);
-    if (!model) return Error{model.error().message};
-    out.model = *model;
+  out.time_scale = options.time_scale;
+  if (out.model.empty() || out.time_scale <= 0) {
+    auto info = Discover(*endpoint, options);
+    if (!info && out.model.empty()) return Error{info.error().message};
+    if (out.model.empty()) out.model = info->model;
+    if (out.time_scale <= 0) out.time_scale = info ? info->time_scale : 1;
   }
-  Run run(scenario, options, *endpoint, out.model);
+  Run run(scenario, options, *endpoint, out.model, out.time_scale);
   double wall_s = 0;
   out.requests = run.Execute(wall_s);
   out.metrics = BenchMetrics(out.requests, scenario, wall_s);
@@ -320,6 +343,7 @@ Result<BenchOutput> RunBench(const ResolvedScenario& scenario, const BenchOption
                        {"failed", out.failed},
                        {"errors", errors},
                        {"wall_s", wall_s},
+                       {"time_scale", out.time_scale},
                        {"unmeasured", {"kv_cache", "batch", "energy", "sim.events"}},
                        {"scenario", options.scenario_source}};
   return out;

@@ -1,5 +1,6 @@
 #include "tokenfab/study/emulate_server.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -23,6 +24,19 @@ std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The last request answered on this thread's connection (one thread serves one connection at
+// a time): the next request on the same connection may be the client's reaction to it.
+struct ConnectionMemory {
+  std::string addr;
+  int port = -1;
+  SimTime finished_at = -1;
+};
+thread_local ConnectionMemory t_connection;
+
+void Remember(const httplib::Request& req, SimTime finished_at) {
+  t_connection = {req.remote_addr, req.remote_port, finished_at};
 }
 
 }  // namespace
@@ -68,6 +82,9 @@ void EmulateServer::Impl::Models(httplib::Response& res) {
                   {"owned_by", "tokenfab"},
                   {"root", s.model.id},
                   {"max_model_len", emulator->MaxRequestTokens()}});
+  // tokenfab extension: wall-clock seconds per simulated second, which `tokenfab bench` divides
+  // measured times by. Absent at real time, as other servers have it.
+  if (emulator->time_scale() != 1) data.back()["time_scale"] = emulator->time_scale();
   res.set_content(nlohmann::json{{"object", "list"}, {"data", data}}.dump(), "application/json");
 }
 
@@ -91,7 +108,10 @@ void EmulateServer::Impl::Complete(const httplib::Request& req, httplib::Respons
                           "invalid_request_error", "model", "model_not_found"});
   }
   const std::int32_t max_tokens = r.max_tokens > 0 ? r.max_tokens : default_max_tokens;
-  auto submitted = emulator->Submit(r.prompt_tokens, max_tokens);
+  const bool same_connection =
+      t_connection.port == req.remote_port && t_connection.addr == req.remote_addr;
+  auto submitted = emulator->Submit(r.prompt_tokens, max_tokens,
+                                    same_connection ? t_connection.finished_at : -1);
   if (!submitted) {
     return Reply(res,
                  ApiError{400, submitted.error().message, "invalid_request_error",
@@ -109,6 +129,7 @@ void EmulateServer::Impl::Complete(const httplib::Request& req, httplib::Respons
     if (!p.finished) {
       return Reply(res, ApiError{503, "the emulator is shutting down", "server_error", "", ""});
     }
+    Remember(req, p.finished_at);
     res.set_content(CompletionBody(state->header, r.prompt_tokens, n), "application/json");
     return;
   }
@@ -116,7 +137,8 @@ void EmulateServer::Impl::Complete(const httplib::Request& req, httplib::Respons
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, state, n, prompt = r.prompt_tokens](std::size_t, httplib::DataSink& sink) {
+      [this, state, n, prompt = r.prompt_tokens, addr = req.remote_addr, port = req.remote_port](
+          std::size_t, httplib::DataSink& sink) {
         const EmulatedStream::Progress p = state->stream->Wait(state->sent, kPoll);
         if (p.aborted || stopping) return false;
         if (state->sent == 0 && p.tokens > 0 && state->header.chat) {
@@ -129,6 +151,7 @@ void EmulateServer::Impl::Complete(const httplib::Request& req, httplib::Respons
           if (!sink.write(e.data(), e.size())) return false;
         }
         if (p.finished) {
+          t_connection = {addr, port, p.finished_at};
           std::string tail;
           if (state->include_usage) tail = UsageEvent(state->header, prompt, n);
           tail += kDoneEvent;
@@ -235,6 +258,17 @@ Result<std::unique_ptr<EmulateServer>> EmulateServer::Start(const ResolvedScenar
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return std::unique_ptr<EmulateServer>(new EmulateServer(std::move(impl)));
+}
+
+long RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long>(limit.rlim_cur);
 }
 
 EmulateServer::EmulateServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -1,11 +1,10 @@
 #include "tokenfab/study/emulator.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <deque>
+#include <cmath>
 #include <limits>
 #include <optional>
+#include <queue>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,11 +19,12 @@ EmulatedStream::Progress EmulatedStream::Wait(std::int32_t seen,
   return progress_;
 }
 
-void EmulatedStream::Release(std::int32_t tokens) {
+void EmulatedStream::Release(std::int32_t tokens, SimTime now) {
   {
     std::lock_guard lock(mu_);
     progress_.tokens = std::min(tokens, output_tokens_);
     progress_.finished = progress_.tokens >= output_tokens_;
+    if (progress_.finished) progress_.finished_at = now;
   }
   cv_.notify_all();
 }
@@ -41,44 +41,54 @@ namespace {
 
 constexpr SimTime kLateNs = 1'000'000;  // an iteration end released later than this is "late"
 
+// `time` is when the twin sees the request arrive: when it reached the emulator, or the
+// finish it reacts to.
 struct Arrival {
   SimTime time;
+  std::uint64_t seq;
   std::shared_ptr<EmulatedStream> stream;
+  bool operator>(const Arrival& o) const { return time != o.time ? time > o.time : seq > o.seq; }
 };
 
 // Where an instance is in its cycle: idle; between a boundary and the planning of the
-// iteration that starts there; or running an iteration until `end`.
+// iteration that starts there; or running an iteration until `end`. Arrivals up to `horizon`
+// join the planned iteration, which is planned at `plan`.
 struct InstanceClock {
   enum class Phase { kIdle, kPlanning, kRunning };
   Phase phase = Phase::kIdle;
   SimTime boundary = 0;
+  SimTime horizon = 0;
   SimTime plan = 0;
   SimTime end = 0;
-  SimTime last_cost = 0;
 };
 
 }  // namespace
 
 struct Emulator::Impl {
   Impl(const ResolvedScenario& s, const EmulatorOptions& o, InstanceCostModel c)
-      : scenario(s), options(o), cost(std::move(c)), origin(std::chrono::steady_clock::now()) {}
+      : scenario(s),
+        options(o),
+        cost(std::move(c)),
+        origin(std::chrono::steady_clock::now()),
+        scale(o.time_scale) {}
 
+  // Simulated time: wall-clock nanoseconds since `origin` over the time scale.
   SimTime Now() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                                origin)
-        .count();
+    const auto wall = std::chrono::steady_clock::now() - origin;
+    return static_cast<SimTime>(std::chrono::duration<double, std::nano>(wall).count() / scale);
   }
-  SimTime Grace(const InstanceClock& c) const {
-    const SimTime g = static_cast<SimTime>(options.grace_s * 1e9);
-    return c.last_cost > 0 ? std::min(g, c.last_cost / 2) : g;
+  // The wall-clock instant of simulated time `t` (rounded up, so a wake-up there finds t due).
+  std::chrono::steady_clock::time_point WallTime(SimTime t) const {
+    return origin + std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(t * scale)));
   }
   SimTime NextDeadline() const;
   void Loop();
   void ProcessDue(SimTime now);
   void OnArrival(const Arrival& a);
+  void Plan(InstanceClock& c, SimTime boundary, bool idle);
   void OnPlan(int k);
   void OnIterationEnd(int k, SimTime now);
-  void ReleaseTokens(RequestId id, std::int32_t generated);
+  void ReleaseTokens(RequestId id, std::int32_t generated, SimTime t);
   int Route();
   void Publish();
 
@@ -86,13 +96,16 @@ struct Emulator::Impl {
   const EmulatorOptions options;
   const InstanceCostModel cost;
   const std::chrono::steady_clock::time_point origin;
+  const double scale;  // options.time_scale
   std::int64_t max_request_tokens = 0;
+  SimTime grace = 0;  // options.grace_s in simulated time, capped at 80% of the cheapest iteration
   RouterPolicy router = RouterPolicy::kRoundRobin;
 
   // Shared with submitting threads, under `mu`.
   std::mutex mu;
   std::condition_variable wake;
   std::vector<Arrival> incoming;
+  std::uint64_t arrival_seq = 0;
   bool stop = false;
 
   mutable std::mutex stats_mu;
@@ -107,8 +120,15 @@ struct Emulator::Impl {
   std::vector<std::shared_ptr<EmulatedStream>> streams;  // by request id; null when free
   std::vector<std::int32_t> released;                    // tokens released, by request id
   std::vector<RequestId> free_ids;
-  std::deque<Arrival> arrivals;
+  std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals;
   IterationOutcome outcome;
+  // Tokens produced by the events being processed, handed to their streams after Publish().
+  struct PendingRelease {
+    std::shared_ptr<EmulatedStream> stream;
+    std::int32_t tokens;
+    SimTime time;
+  };
+  std::vector<PendingRelease> pending;
   std::uint64_t round_robin = 0;
   std::thread engine;
 };
@@ -126,6 +146,7 @@ SimTime Emulator::Impl::NextDeadline() const {
 
 void Emulator::Impl::Loop() {
   std::vector<Arrival> batch;
+  SimTime now = 0;
   for (;;) {
     {
       std::unique_lock lock(mu);
@@ -134,32 +155,41 @@ void Emulator::Impl::Loop() {
       if (next < 0) {
         wake.wait(lock, ready);
       } else {
-        wake.wait_until(lock, origin + std::chrono::nanoseconds(next), ready);
+        wake.wait_until(lock, WallTime(next), ready);
       }
       if (stop) break;
       batch.swap(incoming);
+      // Read under the lock: a request submitted (and stamped) before `now` is in `batch`, so
+      // a reaction on time is never planned past.
+      now = Now();
     }
-    for (Arrival& a : batch) arrivals.push_back(std::move(a));
+    for (Arrival& a : batch) arrivals.push(std::move(a));
     batch.clear();
-    ProcessDue(Now());
+    ProcessDue(now);
+    // Counters first, streams second: a client that got its answer finds it in /metrics.
     Publish();
+    for (PendingRelease& p : pending) p.stream->Release(p.tokens, p.time);
+    pending.clear();
   }
   std::lock_guard lock(mu);
   for (auto& s : streams) {
     if (s) s->Abort();
   }
-  for (Arrival& a : arrivals) a.stream->Abort();
+  for (; !arrivals.empty(); arrivals.pop()) arrivals.top().stream->Abort();
   for (Arrival& a : incoming) a.stream->Abort();
 }
 
-// Every event due by `now`, in time order; at equal times iteration ends, then arrivals, then
-// iteration starts (the twin's order: requests arriving together are batched together).
+// Events in the twin's order: by time, and at equal times iteration ends, then arrivals, then
+// iteration starts (requests arriving together are batched together). An iteration start is
+// ordered at its horizon and runs once its plan time has come; until then, later arrivals wait
+// (they belong to the next iteration), while iteration ends, which touch only their instance,
+// go ahead.
 void Emulator::Impl::ProcessDue(SimTime now) {
   for (;;) {
-    SimTime best = std::numeric_limits<SimTime>::max();
-    int kind = -1, target = -1;
+    SimTime best = std::numeric_limits<SimTime>::max(), best_end = best;
+    int kind = -1, target = -1, end_target = -1;
     auto consider = [&](SimTime t, int k, int i) {
-      if (t <= now && (t < best || (t == best && k < kind))) {
+      if (t < best || (t == best && k < kind)) {
         best = t;
         kind = k;
         target = i;
@@ -167,17 +197,35 @@ void Emulator::Impl::ProcessDue(SimTime now) {
     };
     for (std::size_t i = 0; i < clocks.size(); ++i) {
       const InstanceClock& c = clocks[i];
-      if (c.phase == InstanceClock::Phase::kRunning) consider(c.end, 0, static_cast<int>(i));
-      if (c.phase == InstanceClock::Phase::kPlanning) consider(c.plan, 2, static_cast<int>(i));
+      if (c.phase == InstanceClock::Phase::kRunning && c.end <= now) {
+        consider(c.end, 0, static_cast<int>(i));
+        if (c.end < best_end) {
+          best_end = c.end;
+          end_target = static_cast<int>(i);
+        }
+      }
+      if (c.phase == InstanceClock::Phase::kPlanning) consider(c.horizon, 2, static_cast<int>(i));
     }
-    if (!arrivals.empty()) consider(arrivals.front().time, 1, -1);
-    if (kind < 0) return;
-    if (kind == 0) OnIterationEnd(target, now);
-    if (kind == 1) {
-      OnArrival(arrivals.front());
-      arrivals.pop_front();
+    if (!arrivals.empty()) consider(arrivals.top().time, 1, -1);
+    if (kind == 2 && clocks[target].plan > now) {
+      if (end_target < 0) return;
+      kind = 0;
+      target = end_target;
     }
-    if (kind == 2) OnPlan(target);
+    switch (kind) {
+      case 0:
+        OnIterationEnd(target, now);
+        break;
+      case 1:
+        OnArrival(arrivals.top());
+        arrivals.pop();
+        break;
+      case 2:
+        OnPlan(target);
+        break;
+      default:
+        return;
+    }
   }
 }
 
@@ -212,19 +260,23 @@ void Emulator::Impl::OnArrival(const Arrival& a) {
   r.output_tokens = a.stream->output_tokens();
   streams[id] = a.stream;
   released[id] = 0;
-  if (getenv("TF_TRACE"))
-    fprintf(stderr, "arrive %d at %.3f ms inst phase %d boundary %.3f\n", id, a.time / 1e6,
-            (int)clocks[0].phase, clocks[0].boundary / 1e6);
   ++live.requests_received;
   live.prompt_tokens += r.input_tokens;
   const int k = Route();
   instances[k].Enqueue(id);
+  // A reaction may be stamped before this instance's last iteration ended (it finished on
+  // another instance); iterations of one instance never overlap.
   InstanceClock& c = clocks[k];
-  if (c.phase == InstanceClock::Phase::kIdle) {
-    c.phase = InstanceClock::Phase::kPlanning;
-    c.boundary = a.time;
-    c.plan = a.time + Grace(c);
-  }
+  if (c.phase == InstanceClock::Phase::kIdle) Plan(c, std::max(a.time, c.end), /*idle=*/true);
+}
+
+// The next iteration starts at `boundary`. After an idle spell, requests arriving within the
+// grace join it too.
+void Emulator::Impl::Plan(InstanceClock& c, SimTime boundary, bool idle) {
+  c.phase = InstanceClock::Phase::kPlanning;
+  c.boundary = boundary;
+  c.horizon = idle ? boundary + grace : boundary;
+  c.plan = boundary + grace;
 }
 
 void Emulator::Impl::OnPlan(int k) {
@@ -235,21 +287,14 @@ void Emulator::Impl::OnPlan(int k) {
     return;
   }
   c.phase = InstanceClock::Phase::kRunning;
-  if (getenv("TF_TRACE"))
-    fprintf(stderr, "start at %.3f (now %.3f) end %.3f prefill %lld seqs %d decode %d\n",
-            c.boundary / 1e6, Now() / 1e6, end / 1e6,
-            (long long)instances[k].last_iteration().batch.prefill_tokens,
-            instances[k].last_iteration().batch.prefill_sequences,
-            instances[k].last_iteration().batch.decode_sequences);
   c.end = end;
-  c.last_cost = end - c.boundary;
 }
 
-void Emulator::Impl::ReleaseTokens(RequestId id, std::int32_t generated) {
+void Emulator::Impl::ReleaseTokens(RequestId id, std::int32_t generated, SimTime t) {
   if (generated <= released[id]) return;
   live.generation_tokens += generated - released[id];
   released[id] = generated;
-  streams[id]->Release(generated);
+  pending.push_back({streams[id], generated, t});
 }
 
 void Emulator::Impl::OnIterationEnd(int k, SimTime now) {
@@ -257,7 +302,7 @@ void Emulator::Impl::OnIterationEnd(int k, SimTime now) {
   Instance& inst = instances[k];
   outcome.Clear();
   inst.FinishIteration(outcome);
-  if (now - c.end > kLateNs) ++live.late_iterations;
+  if (static_cast<double>(now - c.end) * scale > kLateNs) ++live.late_iterations;
   ++live.instances[k].iterations;
   for (RequestId id : outcome.first_tokens) {
     const Request& r = requests[id];
@@ -267,18 +312,17 @@ void Emulator::Impl::OnIterationEnd(int k, SimTime now) {
       ++live.ttft_bucket_counts[bucket - std::begin(kTtftBuckets)];
     ++live.ttft_count;
     live.ttft_sum_s += ttft;
-    ReleaseTokens(id, r.generated);
+    ReleaseTokens(id, r.generated, c.end);
   }
-  inst.VisitDecoding([&](RequestId id, std::int32_t generated) { ReleaseTokens(id, generated); });
+  inst.VisitDecoding(
+      [&](RequestId id, std::int32_t generated) { ReleaseTokens(id, generated, c.end); });
   for (RequestId id : outcome.finished) {
-    ReleaseTokens(id, requests[id].output_tokens);
+    ReleaseTokens(id, requests[id].output_tokens, c.end);
     ++live.requests_completed;
     streams[id].reset();
     free_ids.push_back(id);
   }
-  c.phase = InstanceClock::Phase::kPlanning;
-  c.boundary = c.end;
-  c.plan = c.end + Grace(c);
+  Plan(c, c.end, /*idle=*/false);
 }
 
 void Emulator::Impl::Publish() {
@@ -312,6 +356,7 @@ Result<std::unique_ptr<Emulator>> Emulator::Create(const ResolvedScenario& s,
   auto cost = InstanceCostModel::Build(d.model, d.gpu, pool.parallelism, d.precision, d.engine,
                                        pool.scheduler.max_num_tokens, d.cost_options);
   if (!cost) return Error{s.scenario.origin + ": " + cost.error().message};
+  if (!(options.time_scale > 0)) return Error{"the time scale must be positive"};
   auto impl = std::make_unique<Impl>(s, options, std::move(cost).value());
   Impl& m = *impl;
   const int replicas = std::max(1, pool.instances);
@@ -330,6 +375,12 @@ Result<std::unique_ptr<Emulator>> Emulator::Create(const ResolvedScenario& s,
   if (m.max_request_tokens < 2) {
     return Error{s.scenario.origin + ": the KV cache of one instance holds no request"};
   }
+  BatchShape cheapest;
+  cheapest.decode_sequences = 1;
+  cheapest.decode_context_tokens = 1;
+  const double min_cost_s = m.cost.Cost(cheapest).seconds;
+  const double grace_s = std::min(options.grace_s / options.time_scale, 0.8 * min_cost_s);
+  m.grace = static_cast<SimTime>(std::max(0.0, grace_s) * 1e9);
   m.Publish();
   m.engine = std::thread([&m] { m.Loop(); });
   return std::unique_ptr<Emulator>(new Emulator(std::move(impl)));
@@ -347,7 +398,8 @@ Emulator::~Emulator() {
 }
 
 Result<std::shared_ptr<EmulatedStream>> Emulator::Submit(std::int32_t input_tokens,
-                                                         std::int32_t output_tokens) {
+                                                         std::int32_t output_tokens,
+                                                         SimTime reacts_to) {
   if (input_tokens < 1) return Error{"the prompt must have at least 1 token"};
   if (output_tokens < 1) return Error{"max_tokens must be at least 1"};
   const std::int64_t total = static_cast<std::int64_t>(input_tokens) + output_tokens;
@@ -361,7 +413,9 @@ Result<std::shared_ptr<EmulatedStream>> Emulator::Submit(std::int32_t input_toke
   {
     std::lock_guard lock(impl_->mu);
     if (impl_->stop) return Error{"the emulator is stopping"};
-    impl_->incoming.push_back({impl_->Now(), stream});
+    const SimTime now = impl_->Now();
+    const bool reaction = reacts_to >= 0 && reacts_to <= now && now - reacts_to <= impl_->grace;
+    impl_->incoming.push_back({reaction ? reacts_to : now, impl_->arrival_seq++, stream});
   }
   impl_->wake.notify_one();
   return stream;
@@ -370,9 +424,11 @@ Result<std::shared_ptr<EmulatedStream>> Emulator::Submit(std::int32_t input_toke
 EmulatorStats Emulator::Stats() const {
   std::lock_guard lock(impl_->stats_mu);
   EmulatorStats s = impl_->published;
-  s.uptime_s = SimTimeToSeconds(impl_->Now());
+  s.uptime_s = SimTimeToSeconds(impl_->Now()) * impl_->scale;
   return s;
 }
+
+double Emulator::time_scale() const { return impl_->scale; }
 
 const ResolvedScenario& Emulator::scenario() const { return impl_->scenario; }
 

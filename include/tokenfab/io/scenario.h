@@ -56,6 +56,7 @@ struct Scenario {
   std::optional<bool> chunked_prefill;
   std::string kv_admission;  // empty: profile default
   std::optional<double> gpu_memory_fraction;
+  std::optional<double> iteration_overhead_s;  // engine.iteration_overhead
   std::string router;
   std::string workload_kind;
   WorkloadSpec workload;  // lengths, rates and counts (trace filled in at resolution)

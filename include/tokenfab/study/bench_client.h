@@ -30,14 +30,19 @@ struct BenchOptions {
   std::string model;           // empty: the first model GET /v1/models lists
   bool chat = false;           // /v1/chat/completions (prompt as text, "prompt_tokens" extension)
   int max_connections = 1024;  // open loop: requests in flight at most, one thread each
-  double timeout_s = 600;      // per request
-  std::string api_key;         // sent as "Authorization: Bearer KEY" when set
+  double timeout_s = 600;      // per request, wall-clock
+  // Wall-clock seconds per simulated second of the server (`tokenfab emulate --time-scale`):
+  // open-loop arrivals are sent this much later and measured times divided by it. <= 0: the
+  // "time_scale" the server lists in /v1/models, else 1.
+  double time_scale = 0;
+  std::string api_key;  // sent as "Authorization: Bearer KEY" when set
   // Where the scenario came from, kept in the JSON so `calibrate --from` can rebuild it:
   // {"path": ..., "yaml": ..., "overrides": [...]}.
   nlohmann::json scenario_source;
 };
 
-// One request as the client saw it. Times are seconds since the run started.
+// One request as the client saw it. Times are seconds since the run started, divided by the
+// time scale.
 struct BenchRecord {
   std::int32_t input_tokens = 0;
   std::int32_t output_tokens = 0;      // requested (max_tokens)
@@ -55,7 +60,8 @@ struct BenchOutput {
   std::vector<BenchRecord> requests;  // in send order
   std::int64_t failed = 0;
   std::string model;
-  nlohmann::json json;  // MetricsJson(metrics, config + endpoint) plus "bench"
+  double time_scale = 1;  // the one applied
+  nlohmann::json json;    // MetricsJson(metrics, config + endpoint) plus "bench"
 };
 
 Result<BenchOutput> RunBench(const ResolvedScenario& scenario, const BenchOptions& options);

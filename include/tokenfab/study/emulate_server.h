@@ -28,6 +28,11 @@ struct EmulateServerOptions {
   EmulatorOptions emulator;
 };
 
+// Raises this process's soft limit of open files to its hard limit (each stream holds a socket,
+// and both ends when client and server share a process; Debian's soft default is 1024).
+// Returns the limit now in force.
+long RaiseOpenFileLimit();
+
 class EmulateServer {
  public:
   // Binds and starts serving in background threads.

@@ -2,15 +2,24 @@
 // `tokenfab emulate`) run through the scenario's instances, router, scheduler and cost model,
 // and each request's tokens are released when the twin says they are produced.
 //
-// Simulated time is the wall clock since construction (integer nanoseconds). One engine thread
-// owns the instances and processes, in time order, every event due by now: iteration ends
-// (tokens released to their streams), arrivals (routed and queued) and iteration starts. It then
-// sleeps until the next iteration end or a new arrival. An iteration starting at a boundary t
-// (the previous one's end, or the arrival that woke an idle instance) is planned at t + grace
-// and keeps its start t: requests arriving in [t, t + grace) join it, as they would in the
-// twin, where a closed-loop client's next request arrives at the very instant the previous
-// one finished. The grace absorbs client and network latency (~0.1-1 ms on localhost) and
-// never delays a token, since it is kept below half the instance's last iteration.
+// Simulated time is the wall clock since construction divided by the time scale K (integer
+// nanoseconds; K = 1 is real time, K = 10 makes every iteration take ten times longer on the
+// wall clock, so host jitter weighs ten times less). One engine thread owns the instances and
+// processes, in time order, every event due by now: iteration ends (tokens released to their
+// streams), arrivals (routed and queued) and iteration starts. It then sleeps until the next
+// iteration end or a new arrival. Iterations start at the twin's instants (an iteration ending
+// at t is followed by one starting at t), so the thread's wake-up latency never accumulates.
+//
+// The twin's clients have no latency; real ones do (~0.1-1 ms on localhost, tens of ms on a
+// loaded host). Two rules keep the emulator's batching the twin's, and neither delays a token:
+//  - the iteration starting at a boundary t is planned only at t + grace (grace capped below
+//    the cheapest iteration, so the plan always precedes its end);
+//  - a request that reacts to a completion (the client's previous request on the same
+//    connection finished at t_prev, less than grace ago) arrives at t_prev, as a closed-loop
+//    client's next request does in the twin; and requests arriving within grace of one that
+//    woke an idle instance join its first iteration, as requests released together (offline,
+//    the start of a closed loop) do in the twin. Other arrivals keep their own time: one
+//    arriving after a boundary waits for the next iteration, as in the twin.
 #pragma once
 
 #include <chrono>
@@ -20,13 +29,18 @@
 #include <mutex>
 #include <vector>
 
+#include "tokenfab/core/sim_time.h"
 #include "tokenfab/core/status.h"
 #include "tokenfab/io/scenario.h"
 
 namespace tokenfab {
 
 struct EmulatorOptions {
-  double grace_s = 0.002;  // see the top of this file; 0 plans iterations at their boundary
+  // Client latency absorbed, wall-clock seconds (see the top of this file); capped at 80% of
+  // the cheapest iteration. 0: plan at the boundary, no reactions.
+  double grace_s = 0.003;
+  // Wall-clock seconds per simulated second, > 0.
+  double time_scale = 1;
 };
 
 // One request's output as it is produced; shared by the engine thread and the thread serving
@@ -34,9 +48,10 @@ struct EmulatorOptions {
 class EmulatedStream {
  public:
   struct Progress {
-    std::int32_t tokens = 0;  // output tokens released so far
-    bool finished = false;    // all tokens released
-    bool aborted = false;     // the emulator stopped first
+    std::int32_t tokens = 0;   // output tokens released so far
+    bool finished = false;     // all tokens released
+    bool aborted = false;      // the emulator stopped first
+    SimTime finished_at = -1;  // simulated time of the last token
   };
 
   EmulatedStream(std::int32_t input_tokens, std::int32_t output_tokens)
@@ -48,7 +63,7 @@ class EmulatedStream {
   Progress Wait(std::int32_t seen, std::chrono::milliseconds timeout);
 
   // Engine side.
-  void Release(std::int32_t tokens);
+  void Release(std::int32_t tokens, SimTime now);
   void Abort();
 
  private:
@@ -73,8 +88,9 @@ struct EmulatorInstanceStats {
 };
 
 // A snapshot of the emulator's counters (the /metrics endpoint).
+// Times are simulated (wall-clock / time scale) except `uptime_s`.
 struct EmulatorStats {
-  double uptime_s = 0;
+  double uptime_s = 0;  // wall-clock
   std::int64_t requests_received = 0;
   std::int64_t requests_completed = 0;
   std::int64_t prompt_tokens = 0;      // of received requests
@@ -83,7 +99,7 @@ struct EmulatorStats {
   std::int64_t ttft_bucket_counts[kNumTtftBuckets] = {};  // not cumulative
   std::int64_t ttft_count = 0;
   double ttft_sum_s = 0;
-  std::int64_t late_iterations = 0;  // iteration ends released > 1 ms after their time
+  std::int64_t late_iterations = 0;  // iteration ends released > 1 ms (wall) after their time
   std::vector<EmulatorInstanceStats> instances;
 };
 
@@ -96,12 +112,16 @@ class Emulator {
   Emulator(const Emulator&) = delete;
   Emulator& operator=(const Emulator&) = delete;
 
-  // Submits a request now. Fails (with a message for the client) when it can never be served:
-  // fewer than one token, beyond the model's context window or one instance's KV cache.
+  // Submits a request now; `reacts_to` is the finish time (Progress::finished_at) of the
+  // client's previous request on the same connection, or -1. Fails (with a message for the
+  // client) when the request can never be served: fewer than one token, beyond the model's
+  // context window or one instance's KV cache.
   Result<std::shared_ptr<EmulatedStream>> Submit(std::int32_t input_tokens,
-                                                 std::int32_t output_tokens);
+                                                 std::int32_t output_tokens,
+                                                 SimTime reacts_to = -1);
   EmulatorStats Stats() const;
   const ResolvedScenario& scenario() const;
+  double time_scale() const;
   // Largest prompt + output one request may have.
   std::int64_t MaxRequestTokens() const;
 
