@@ -75,7 +75,8 @@ void AddCalibrate(CLI::App& app) {
   cmd->add_option(
       "--constant", o.constants,
       "constant to fit (repeatable; default all: iteration_overhead_s, gemm_efficiency, "
-      "memory_efficiency, attention_efficiency, network_efficiency)");
+      "memory_efficiency, attention_efficiency, network_efficiency, host_time_per_sequence_s, "
+      "grouped_gemm_efficiency, compute_memory_overlap, collective_latency_s)");
   cmd->add_option("--class", o.metric_class, "fit only rows of this metric class")
       ->check(CLI::IsMember({"throughput", "ttft", "tpot", "other"}));
   cmd->add_option("--filter", o.filter, "fit only rows whose id, model or gpu contains TEXT");

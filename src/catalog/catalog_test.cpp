@@ -72,6 +72,24 @@ TEST(CatalogTest, H100SxmHasTheSourcedNumbers) {
   EXPECT_NE(gpu->sources.find("ml-engineering"), std::string::npos);
 }
 
+// The GEMM ceiling is the MAMF measurement where there is one; other formats take the
+// measured fraction of the nearest format of the same GPU, else the default fraction.
+TEST(CatalogTest, AchievableMatmulFollowsTheMeasurements) {
+  const auto h100 = BuiltIn().Gpu("h100-sxm");
+  ASSERT_TRUE(h100.ok());
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kFp8), 1403e12);
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kBf16), 794.5e12);
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kFp16), 794.5e12);
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kFp4), 1403e12);  // runs as FP8
+  const auto b200 = BuiltIn().Gpu("b200");
+  ASSERT_TRUE(b200.ok());
+  EXPECT_DOUBLE_EQ(b200->AchievableMatmulFlops(Precision::kFp4), 9000e12 * 3433.0 / 4500);
+  const auto a100 = BuiltIn().Gpu("a100-sxm-80gb");
+  ASSERT_TRUE(a100.ok());
+  EXPECT_DOUBLE_EQ(a100->AchievableMatmulFlops(Precision::kFp16),
+                   312e12 * GpuSpec::kDefaultMamfFraction);
+}
+
 TEST(CatalogTest, A100RunsFp8AtItsBf16Peak) {
   const auto gpu = BuiltIn().Gpu("a100-sxm-80gb");
   ASSERT_TRUE(gpu.ok()) << gpu.error().message;
