@@ -89,8 +89,11 @@ void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
     const BatchLimits limits = TrtllmBenchLimits(
         r.model, r.gpu, s.parallelism, r.precision, r.engine.gpu_memory_fraction, w.input.mean,
         w.output.mean, static_cast<int>(std::min(w.input.max, 1e7)));
-    c.max_batch_size = limits.max_batch_size;
-    c.max_num_tokens = limits.max_num_tokens;
+    // Under attention DP the limits are per rank, and every rank schedules its own batch
+    // (engines.md 1.3 step 8, 1.4): the instance holds dp of them.
+    const int dp = s.parallelism.AttentionDataParallel();
+    c.max_batch_size = limits.max_batch_size * dp;
+    c.max_num_tokens = limits.max_num_tokens * dp;
   }
   c.kv_block_size = s.kv_block_size.value_or(r.engine.kv_block_size);
   c.chunked_prefill = s.chunked_prefill.value_or(r.engine.chunked_prefill);
