@@ -136,7 +136,11 @@ TEST(CatalogTest, EngineProfilesCarryTheirDefaults) {
   ASSERT_TRUE(trt.ok()) << trt.error().message;
   EXPECT_EQ(trt->percentiles, PercentileMethod::kFloorIndex);
   EXPECT_EQ(trt->kv_block_size, 32);
-  EXPECT_DOUBLE_EQ(trt->iteration_overhead_s, 0.58e-3);
+  // Fitted to the published measurements (data/calibration/trtllm-all-gpus.yaml); it was the
+  // 0.58 ms measured on B200 in TensorRT-LLM issue 13957 before calibration, and a host time
+  // stays within the same order of magnitude.
+  EXPECT_DOUBLE_EQ(trt->iteration_overhead_s, 1.611e-3);
+  EXPECT_GT(trt->host_time_per_sequence_s, 0);
   EXPECT_EQ(trt->kv_admission, "reserve_full");
   const auto vllm = c.Engine("vllm");
   ASSERT_TRUE(vllm.ok());
