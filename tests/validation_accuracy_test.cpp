@@ -40,7 +40,8 @@ constexpr double kTpotMedianReached = 13.7;
 constexpr double kTpotP90Reached = 30.7;
 
 // The constants `tokenfab calibrate` fitted to the fit rows, as docs/validation.md applies them.
-const char kCalibration[] = "--calibration data/calibration/trtllm.yaml";
+const char kCalibration[] =
+    "--calibration data/calibration/trtllm.yaml --calibration data/calibration/vllm.yaml";
 
 nlohmann::json HoldoutJson(const std::string& metric_class) {
   const CliOutput r =
