@@ -153,11 +153,23 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   const double local_tokens = tokens / dp;
   const double gemm_eff = engine_.gemm_efficiency;
 
+  // Every GEMM also reads its input and writes its output activations (16-bit): a block of
+  // P parameters that maps H to H through inner widths summing to P / H reads and writes
+  // 2 H + P / (H x split) elements per token (QKV in H, out (h + 2 h_kv) d; O in h d, out H;
+  // gate/up in H, out 2 F; down in F, out H).
+  const double hidden = m.hidden_size;
+  auto activations = [&](double tokens_here, double params, double split) {
+    return tokens_here * (2 * hidden + params / (hidden * split)) * act_bytes_;
+  };
   // Attention projections and dense feed-forward: local tokens against this GPU's shard.
   const double attn_proj = Roofline(2 * local_tokens * pc.attention_per_layer / at,
-                                    pc.attention_per_layer / at * weight_bytes_, gemm_eff);
+                                    pc.attention_per_layer / at * weight_bytes_ +
+                                        activations(local_tokens, pc.attention_per_layer, at),
+                                    gemm_eff);
   const double dense_mlp = Roofline(2 * local_tokens * pc.dense_mlp_per_layer / at,
-                                    pc.dense_mlp_per_layer / at * weight_bytes_, gemm_eff);
+                                    pc.dense_mlp_per_layer / at * weight_bytes_ +
+                                        activations(local_tokens, pc.dense_mlp_per_layer, at),
+                                    gemm_eff);
   double moe = 0;
   if (m.IsMoe()) {
     // Routed experts: all tokens of the instance are dispatched; the experts they touch are
@@ -167,10 +179,16 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
     // Grouped GEMMs reach a share of the dense GEMM's rate on both ceilings.
     const double touched = e * (1.0 - std::pow(1.0 - k / e, tokens));
     const double grouped = engine_.grouped_gemm_efficiency;
+    // Token-expert pairs on this GPU: tokens k / ep, each through X / (g / ep) parameters.
+    const double ep = parallelism_.ep;
+    const double pair_bytes = activations(tokens * k / ep, pc.expert, g / ep);
+    const double shared = pc.shared_experts / at + pc.router_per_layer;
     moe = Roofline(2 * tokens * k * pc.expert / g / grouped,
-                   touched * pc.expert / g * weight_bytes_ / grouped, gemm_eff) +
-          Roofline(2 * local_tokens * (pc.shared_experts / at + pc.router_per_layer),
-                   (pc.shared_experts / at + pc.router_per_layer) * weight_bytes_, gemm_eff);
+                   (touched * pc.expert / g * weight_bytes_ + pair_bytes) / grouped, gemm_eff) +
+          Roofline(2 * local_tokens * shared,
+                   shared * weight_bytes_ +
+                       (shared > 0 ? activations(local_tokens, shared * at, at) : 0.0),
+                   gemm_eff);
   }
 
   // Attention core. Heads on this GPU and their KV elements per token.

@@ -63,8 +63,12 @@ TEST_F(CostModelTest, DecodeIsBoundByReadingTheWeights) {
   const double head_bytes = 128256.0 * 8192 / 8 * 2;
   // Sampling the one token reads and writes its FP32 logits over the vocabulary three times.
   const double sampling_bytes = 128256.0 * 4 * 3;
-  const double expected =
-      (layer_bytes + head_bytes + sampling_bytes) / (3.35e12 * m.engine().memory_efficiency);
+  // The one token's activations in and out of each GEMM (16-bit), 2 H + P / (H tp) per block.
+  const double activation_bytes = 80 * 2 *
+                                  (2 * 8192 + p.attention_per_layer / (8192.0 * 8) + 2 * 8192 +
+                                   p.dense_mlp_per_layer / (8192.0 * 8));
+  const double expected = (layer_bytes + head_bytes + sampling_bytes + activation_bytes) /
+                          (3.35e12 * m.engine().memory_efficiency);
   EXPECT_NEAR(c.gemm_s, expected, expected * 1e-9);
   EXPECT_GT(c.communication_s, 0);
   EXPECT_DOUBLE_EQ(c.seconds, c.gemm_s + c.attention_s + c.communication_s + c.overhead_s);
