@@ -34,6 +34,7 @@ std::string CommandLine(const CalibrateArgs& a) {
   add("--gpu", o.gpu);
   if (o.per_gpu) c += " --per-gpu";
   for (const std::string& name : o.constants) add("--constant", name);
+  for (const std::string& name : o.per_gpu_constants) add("--per-gpu-constant", name);
   add("--class", o.metric_class);
   add("--filter", o.filter);
   add("--max-requests", std::to_string(o.max_requests));
@@ -118,7 +119,11 @@ void AddCalibrate(CLI::App& app) {
   cmd->add_option(
       "--constant", o.constants,
       "constant to fit (repeatable; default all: iteration_overhead_s, gemm_efficiency, "
-      "memory_efficiency, attention_efficiency, network_efficiency)");
+      "memory_efficiency, attention_efficiency, network_efficiency, host_time_per_sequence_s, "
+      "grouped_gemm_efficiency, compute_memory_overlap, collective_latency_s)");
+  cmd->add_option("--per-gpu-constant", o.per_gpu_constants,
+                  "with --per-gpu: constant refitted per GPU (repeatable; default: those of "
+                  "--constant)");
   cmd->add_option("--class", o.metric_class, "fit only rows of this metric class")
       ->check(CLI::IsMember({"throughput", "ttft", "tpot", "other"}));
   cmd->add_option("--filter", o.filter, "fit only rows whose id, model or gpu contains TEXT");

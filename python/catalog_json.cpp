@@ -87,7 +87,10 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"attention_efficiency", e.attention_efficiency},
           {"memory_efficiency", e.memory_efficiency},
           {"network_efficiency", e.network_efficiency},
-          {"collective_latency_s", e.collective_latency_s}};
+          {"collective_latency_s", e.collective_latency_s},
+          {"host_time_per_sequence_s", e.host_time_per_sequence_s},
+          {"grouped_gemm_efficiency", e.grouped_gemm_efficiency},
+          {"compute_memory_overlap", e.compute_memory_overlap}};
 }
 
 template <typename Map, typename Fn>

@@ -33,13 +33,26 @@ CliOutput RunCli(const std::string& args) {
   return run;
 }
 
-nlohmann::json HoldoutThroughputJson() {
-  const CliOutput r = RunCli("validate --split holdout --class throughput --json -");
+// Held-out errors reached with the shipped calibration (docs/validation.md), APE %.
+constexpr double kThroughputMedianReached = 11.8;
+constexpr double kThroughputP90Reached = 39.9;
+constexpr double kTpotMedianReached = 11.8;
+constexpr double kTpotP90Reached = 30.1;
+
+// The constants `tokenfab calibrate` fitted to the fit rows, as docs/validation.md applies them.
+const char kCalibration[] =
+    "--calibration data/calibration/trtllm.yaml --calibration data/calibration/vllm.yaml";
+
+nlohmann::json HoldoutJson(const std::string& metric_class) {
+  const CliOutput r =
+      RunCli("validate --split holdout --class " + metric_class + " " + kCalibration + " --json -");
   EXPECT_EQ(r.exit_code, 0);
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << r.out.substr(0, 500);
   return j;
 }
+
+nlohmann::json HoldoutThroughputJson() { return HoldoutJson("throughput"); }
 
 // Records the current accuracy without holding it to the goal.
 TEST(ValidationAccuracy, HoldoutThroughputRunsAndReports) {
@@ -56,9 +69,19 @@ TEST(ValidationAccuracy, HoldoutThroughputRunsAndReports) {
               s["p90_ape_pct"].get<double>(), s["max_ape_pct"].get<double>());
 }
 
-// DISABLED until the cost model is calibrated: today's errors are far above the goal (see
-// docs/validation.md). Enable it (drop the prefix) once `tokenfab validate --split holdout`
-// meets the goal, so that a regression past it fails the build.
+// The summary of one metric class over the held-out rows of a `validate --json` run.
+nlohmann::json HoldoutSummary(const nlohmann::json& j, const std::string& metric_class) {
+  for (const auto& s : j["summaries"]) {
+    if (s["dimension"] == "split x class" && s["value"] == "holdout / " + metric_class) return s;
+  }
+  ADD_FAILURE() << "no holdout / " << metric_class << " summary";
+  return nlohmann::json::object({{"count", 0}, {"median_ape_pct", 1e9}, {"p90_ape_pct", 1e9}});
+}
+
+// DISABLED: the goal (median APE <= 10 %, p90 <= 25 %) is not met yet; see docs/validation.md
+// for what remains. Enable it (drop the prefix) once `tokenfab validate --split holdout`
+// meets the goal, so that a regression past it fails the build. Until then the regression
+// guard below holds the level reached.
 TEST(ValidationAccuracy, DISABLED_HoldoutThroughputMeetsTheGoal) {
   const nlohmann::json j = HoldoutThroughputJson();
   if (j.is_discarded()) return;
@@ -66,6 +89,38 @@ TEST(ValidationAccuracy, DISABLED_HoldoutThroughputMeetsTheGoal) {
   ASSERT_GT(s["count"].get<int>(), 400 / 2);  // most held-out throughput rows simulate
   EXPECT_LE(s["median_ape_pct"].get<double>(), kGoalMedianApe);
   EXPECT_LE(s["p90_ape_pct"].get<double>(), kGoalP90Ape);
+}
+
+// Regression guard, NOT the goal: the held-out throughput error reached with the shipped
+// calibration (median 11.8 %, p90 39.9 % when written) plus 2 points of slack. Tighten it when
+// the model improves; replace it by the goal test above once that passes.
+TEST(ValidationAccuracy, HoldoutThroughputDoesNotRegressPastTheLevelReached) {
+  const nlohmann::json j = HoldoutThroughputJson();
+  if (j.is_discarded()) return;
+  const nlohmann::json& s = j["goal"]["holdout_throughput"];
+  ASSERT_GT(s["count"].get<int>(), 400 / 2);
+  EXPECT_LE(s["median_ape_pct"].get<double>(), kThroughputMedianReached + 2);
+  EXPECT_LE(s["p90_ape_pct"].get<double>(), kThroughputP90Reached + 2);
+}
+
+// Held-out TTFT rows meet the goal.
+TEST(ValidationAccuracy, HoldoutTtftMeetsTheGoal) {
+  const nlohmann::json j = HoldoutJson("ttft");
+  if (j.is_discarded()) return;
+  const nlohmann::json s = HoldoutSummary(j, "ttft");
+  ASSERT_GT(s["count"].get<int>(), 20);
+  EXPECT_LE(s["median_ape_pct"].get<double>(), kGoalMedianApe);
+  EXPECT_LE(s["p90_ape_pct"].get<double>(), kGoalP90Ape);
+}
+
+// Regression guard, NOT the goal: held-out TPOT rows at the level reached plus 2 points.
+TEST(ValidationAccuracy, HoldoutTpotDoesNotRegressPastTheLevelReached) {
+  const nlohmann::json j = HoldoutJson("tpot");
+  if (j.is_discarded()) return;
+  const nlohmann::json s = HoldoutSummary(j, "tpot");
+  ASSERT_GT(s["count"].get<int>(), 20);
+  EXPECT_LE(s["median_ape_pct"].get<double>(), kTpotMedianReached + 2);
+  EXPECT_LE(s["p90_ape_pct"].get<double>(), kTpotP90Reached + 2);
 }
 
 TEST(ValidationCli, BadTableIsAnInputError) {

@@ -282,7 +282,8 @@ class CatalogLoader {
         {"max_batch_size", "max_num_tokens", "kv_block_size", "chunked_prefill",
          "gpu_memory_fraction", "memory_fraction_basis", "batch_limits", "percentiles",
          "kv_admission", "iteration_overhead", "per_sequence_overhead", "gemm_efficiency",
-         "attention_efficiency", "memory_efficiency", "network_efficiency", "collective_latency"});
+         "attention_efficiency", "memory_efficiency", "network_efficiency", "collective_latency",
+         "host_time_per_sequence", "grouped_gemm_efficiency", "compute_memory_overlap"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
                  [&](const EntryReader& r) { catalog_.engines_.emplace(r.id(), ReadEngine(r)); });
     // Models are optional: a data dir may hold hardware only, and Catalog::Model still takes
@@ -368,6 +369,12 @@ class CatalogLoader {
     e.memory_efficiency = r.Fraction("memory_efficiency");
     e.network_efficiency = r.Fraction("network_efficiency");
     e.collective_latency_s = r.Quantity("collective_latency", kTime, true);
+    if (r.Has("host_time_per_sequence"))
+      e.host_time_per_sequence_s = r.Quantity("host_time_per_sequence", kTime, true);
+    if (r.Has("grouped_gemm_efficiency"))
+      e.grouped_gemm_efficiency = r.Fraction("grouped_gemm_efficiency");
+    if (r.Has("compute_memory_overlap"))
+      e.compute_memory_overlap = r.Fraction("compute_memory_overlap");
     e.sources = r.Sources();
     return e;
   }

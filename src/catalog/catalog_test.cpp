@@ -72,6 +72,24 @@ TEST(CatalogTest, H100SxmHasTheSourcedNumbers) {
   EXPECT_NE(gpu->sources.find("ml-engineering"), std::string::npos);
 }
 
+// The GEMM ceiling is the MAMF measurement where there is one; other formats take the
+// measured fraction of the nearest format of the same GPU, else the default fraction.
+TEST(CatalogTest, AchievableMatmulFollowsTheMeasurements) {
+  const auto h100 = BuiltIn().Gpu("h100-sxm");
+  ASSERT_TRUE(h100.ok());
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kFp8), 1403e12);
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kBf16), 794.5e12);
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kFp16), 794.5e12);
+  EXPECT_DOUBLE_EQ(h100->AchievableMatmulFlops(Precision::kFp4), 1403e12);  // runs as FP8
+  const auto b200 = BuiltIn().Gpu("b200");
+  ASSERT_TRUE(b200.ok());
+  EXPECT_DOUBLE_EQ(b200->AchievableMatmulFlops(Precision::kFp4), 9000e12 * 3433.0 / 4500);
+  const auto a100 = BuiltIn().Gpu("a100-sxm-80gb");
+  ASSERT_TRUE(a100.ok());
+  EXPECT_DOUBLE_EQ(a100->AchievableMatmulFlops(Precision::kFp16),
+                   312e12 * GpuSpec::kDefaultMamfFraction);
+}
+
 TEST(CatalogTest, A100RunsFp8AtItsBf16Peak) {
   const auto gpu = BuiltIn().Gpu("a100-sxm-80gb");
   ASSERT_TRUE(gpu.ok()) << gpu.error().message;
@@ -118,7 +136,11 @@ TEST(CatalogTest, EngineProfilesCarryTheirDefaults) {
   ASSERT_TRUE(trt.ok()) << trt.error().message;
   EXPECT_EQ(trt->percentiles, PercentileMethod::kFloorIndex);
   EXPECT_EQ(trt->kv_block_size, 32);
-  EXPECT_DOUBLE_EQ(trt->iteration_overhead_s, 0.58e-3);
+  // Fitted to the published measurements (data/calibration/trtllm-all-gpus.yaml); it was the
+  // 0.58 ms measured on B200 in TensorRT-LLM issue 13957 before calibration, and a host time
+  // stays within the same order of magnitude.
+  EXPECT_DOUBLE_EQ(trt->iteration_overhead_s, 1.853e-3);
+  EXPECT_GT(trt->host_time_per_sequence_s, 0);
   EXPECT_EQ(trt->kv_admission, "reserve_full");
   const auto vllm = c.Engine("vllm");
   ASSERT_TRUE(vllm.ok());

@@ -40,4 +40,32 @@ double GpuSpec::PeakFlops(Precision p) const {
   return 0;
 }
 
+double GpuSpec::AchievableMatmulFlops(Precision p) const {
+  // The format that actually runs (first supported one of the widening chain).
+  Precision run = p;
+  for (const Precision q : WideningChain(p)) {
+    if (peak_flops[static_cast<std::size_t>(q)] > 0) {
+      run = q;
+      break;
+    }
+  }
+  const double peak = peak_flops[static_cast<std::size_t>(run)];
+  if (peak <= 0) return 0;
+  auto measured = [&](Precision q) { return achievable_matmul_flops[static_cast<std::size_t>(q)]; };
+  auto ratio = [&](Precision q) {
+    const double pk = peak_flops[static_cast<std::size_t>(q)];
+    return pk > 0 && measured(q) > 0 ? measured(q) / pk : 0.0;
+  };
+  if (measured(run) > 0) return measured(run);
+  // FP16 runs on the same tensor-core path as BF16.
+  if (run == P::kFp16 && ratio(P::kBf16) > 0) return peak * ratio(P::kBf16);
+  // Unmeasured format: the measured fraction of the nearest format of the same GPU
+  // (FP4 -> FP8 -> BF16; BF16 -> FP8), else the default fraction.
+  const Precision nearest[] = {P::kFp8, P::kBf16, P::kFp16};
+  for (const Precision q : nearest) {
+    if (ratio(q) > 0) return peak * ratio(q);
+  }
+  return peak * kDefaultMamfFraction;
+}
+
 }  // namespace tokenfab

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "tokenfab/io/scenario.h"
+#include "tokenfab/perf/batch_limits.h"
 #include "tokenfab/study/simulate.h"
 
 namespace tokenfab {
@@ -187,6 +188,24 @@ TEST(ScenarioResolve, ExpertParallelOnDenseModelRejected) {
                                            "parallelism.attention_dp=true", "hardware.num_gpus=8"});
   EXPECT_TRUE(Contains(e, "parallelism.ep = 8")) << e;
   EXPECT_TRUE(Contains(e, "dense")) << e;
+}
+
+// Regression: DeepSeek-R1 DEP4 on B200 ran with the heuristic's floor of 64 sequences for the
+// whole instance (weights counted on one GPU, limits not per rank), 4x too slow.
+TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
+  auto r = Resolve(
+      "model: deepseek-r1\nhardware:\n  gpu: b200\n  num_gpus: 4\n"
+      "parallelism:\n  tp: 1\n  ep: 4\n  attention_dp: true\n"
+      "precision:\n  weights: fp4\nengine:\n  profile: trtllm\n"
+      "workload:\n  kind: offline\n  num_requests: 100\n  input_tokens: 1024\n"
+      "  output_tokens: 1024\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  const BatchLimits rank =
+      TrtllmBenchLimits(r->model, r->gpu, {.tp = 1, .ep = 4, .attention_dp = true}, r->precision,
+                        r->engine.gpu_memory_fraction, 1024, 1024, 1024);
+  EXPECT_GT(rank.max_batch_size, 64);  // the weights are split over the 4 GPUs
+  EXPECT_EQ(r->serve.scheduler.max_batch_size, 4 * rank.max_batch_size);
+  EXPECT_EQ(r->serve.scheduler.max_num_tokens, 4 * rank.max_num_tokens);
 }
 
 TEST(ScenarioResolve, ModelThatDoesNotFitRejected) {

@@ -26,10 +26,11 @@ BatchLimits TrtllmBenchLimits(const ModelSpec& model, const GpuSpec& gpu, const 
   const double engine_gib =
       CountParameters(model).total * BytesPerElement(precision.weights) / kGiB;
   const double ranks = p.attention_dp ? 1.0 : static_cast<double>(p.tp);
-  // With attention DP the newer heuristic sizes one rank: its memory and its share of the
-  // weights, split over every GPU of the stage (TensorRT-LLM's tp_size, our max(tp, ep)).
-  const double available =
-      gpu.hbm_bytes / kGiB * ranks * p.pp - engine_gib / (p.attention_dp ? p.GpusPerStage() : 1);
+  // With attention DP the newer heuristic sizes one rank: memory of one GPU and the weights
+  // split over the TensorRT-LLM world of the stage (DEPn runs tp_size = moe_ep_size = n, which
+  // tokenfab writes tp = 1, ep = n: GpusPerStage()).
+  const double world = p.attention_dp ? static_cast<double>(p.GpusPerStage()) : 1.0;
+  const double available = gpu.hbm_bytes / kGiB * ranks * p.pp - engine_gib / world;
   const double cache = std::max(0.0, available * kv_fraction);
   const double kv_max_requests = cache / (kv_gib_per_token * (mean_isl + mean_osl));
   const double raw_bs = std::min(kv_max_requests, 4096.0) / p.pp;

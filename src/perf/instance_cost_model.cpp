@@ -11,6 +11,10 @@ double CeilDiv(double a, double b) { return std::ceil(a / b); }
 
 // Embeddings and the output head stay in 16-bit in FP8/FP4 checkpoints.
 constexpr double kEmbeddingBytes = 2.0;
+// Sampling touches each sampled token's FP32 logits over the whole vocabulary three times:
+// the head writes them, softmax/max reads them, the sampler (top-k/top-p or argmax) reads
+// them again.
+constexpr double kSamplingBytesPerLogit = 3 * 4.0;
 
 std::string CheckLayout(const ModelSpec& m, const Parallelism& p) {
   if (p.tp < 1 || p.pp < 1 || p.ep < 1) return "parallelism.tp, .pp and .ep must be at least 1";
@@ -70,8 +74,9 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   m.weight_bytes_ = BytesPerElement(precision.weights);
   m.kv_bytes_ = BytesPerElement(precision.kv_cache);
   m.act_bytes_ = BytesPerElement(precision.activations);
-  // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths).
-  m.gemm_peak_ = gpu.PeakFlops(precision.weights);
+  // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths), at
+  // most at the achievable matmul rate of that format (MAMF, not the datasheet peak).
+  m.gemm_peak_ = gpu.AchievableMatmulFlops(precision.weights);
   m.attention_peak_ =
       gpu.PeakFlops(precision.kv_cache == Precision::kFp8 ? Precision::kFp8 : Precision::kBf16);
   const int g = parallelism.GpusPerStage();
@@ -128,10 +133,15 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   return m;
 }
 
+double InstanceCostModel::Overlapped(double compute, double memory) const {
+  return std::max(compute, memory) +
+         (1 - engine_.compute_memory_overlap) * std::min(compute, memory);
+}
+
 double InstanceCostModel::Roofline(double flops, double bytes, double efficiency) const {
   const double compute = flops / (gemm_peak_ * efficiency);
   const double memory = bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency);
-  return std::max(compute, memory);
+  return Overlapped(compute, memory);
 }
 
 // One GPU's time through all layers (stages run one after another for one batch).
@@ -145,22 +155,42 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   const double local_tokens = tokens / dp;
   const double gemm_eff = engine_.gemm_efficiency;
 
+  // Every GEMM also reads its input and writes its output activations (16-bit): a block of
+  // P parameters that maps H to H through inner widths summing to P / H reads and writes
+  // 2 H + P / (H x split) elements per token (QKV in H, out (h + 2 h_kv) d; O in h d, out H;
+  // gate/up in H, out 2 F; down in F, out H).
+  const double hidden = m.hidden_size;
+  auto activations = [&](double tokens_here, double params, double split) {
+    return tokens_here * (2 * hidden + params / (hidden * split)) * act_bytes_;
+  };
   // Attention projections and dense feed-forward: local tokens against this GPU's shard.
   const double attn_proj = Roofline(2 * local_tokens * pc.attention_per_layer / at,
-                                    pc.attention_per_layer / at * weight_bytes_, gemm_eff);
+                                    pc.attention_per_layer / at * weight_bytes_ +
+                                        activations(local_tokens, pc.attention_per_layer, at),
+                                    gemm_eff);
   const double dense_mlp = Roofline(2 * local_tokens * pc.dense_mlp_per_layer / at,
-                                    pc.dense_mlp_per_layer / at * weight_bytes_, gemm_eff);
+                                    pc.dense_mlp_per_layer / at * weight_bytes_ +
+                                        activations(local_tokens, pc.dense_mlp_per_layer, at),
+                                    gemm_eff);
   double moe = 0;
   if (m.IsMoe()) {
     // Routed experts: all tokens of the instance are dispatched; the experts they touch are
     // read once. Expected distinct experts touched by `tokens` tokens picking k of E.
     const double e = m.num_experts;
     const double k = m.experts_per_token;
+    // Grouped GEMMs reach a share of the dense GEMM's rate on both ceilings.
     const double touched = e * (1.0 - std::pow(1.0 - k / e, tokens));
-    moe = Roofline(2 * tokens * k * pc.expert / g * ExpertImbalance(tokens),
-                   touched * pc.expert / g * weight_bytes_, gemm_eff) +
-          Roofline(2 * local_tokens * (pc.shared_experts / at + pc.router_per_layer),
-                   (pc.shared_experts / at + pc.router_per_layer) * weight_bytes_, gemm_eff);
+    const double grouped = engine_.grouped_gemm_efficiency;
+    // Token-expert pairs on this GPU: tokens k / ep, each through X / (g / ep) parameters.
+    const double ep = parallelism_.ep;
+    const double pair_bytes = activations(tokens * k / ep, pc.expert, g / ep);
+    const double shared = pc.shared_experts / at + pc.router_per_layer;
+    moe = Roofline(2 * tokens * k * pc.expert / g * ExpertImbalance(tokens) / grouped,
+                   (touched * pc.expert / g * weight_bytes_ + pair_bytes) / grouped, gemm_eff) +
+          Roofline(2 * local_tokens * shared,
+                   shared * weight_bytes_ +
+                       (shared > 0 ? activations(local_tokens, shared * at, at) : 0.0),
+                   gemm_eff);
   }
 
   // Attention core. Heads on this GPU and their KV elements per token.
@@ -182,8 +212,8 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
     const double decode_bytes =
         context / dp * kv_elements * kv_bytes_ + b.prefill_tokens / dp * kv_elements * kv_bytes_;
     const double decode_flops = context / dp * b.tokens_per_decode * decode_flops_per_ctx;
-    return prefill + std::max(decode_bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency),
-                              decode_flops / (attention_peak_ * engine_.attention_efficiency));
+    return prefill + Overlapped(decode_flops / (attention_peak_ * engine_.attention_efficiency),
+                                decode_bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency));
   };
   const double full_attention = attention_layer(b.prefill_attention_pairs, b.decode_context_tokens);
   double window_attention = full_attention;
@@ -223,8 +253,11 @@ double InstanceCostModel::ExpertImbalance(double tokens) const {
 double InstanceCostModel::HeadSeconds(double sampled) const {
   const double head_params = static_cast<double>(model_.vocab_size) * model_.hidden_size;
   const double at = parallelism_.AttentionTensorParallel();
-  return Roofline(2 * sampled / parallelism_.AttentionDataParallel() * head_params / at,
-                  head_params / at * 2.0, engine_.gemm_efficiency);
+  const double local = sampled / parallelism_.AttentionDataParallel();
+  const double sampling = local * model_.vocab_size * kSamplingBytesPerLogit /
+                          (gpu_.hbm_bandwidth * engine_.memory_efficiency);
+  return Roofline(2 * local * head_params / at, head_params / at * 2.0, engine_.gemm_efficiency) +
+         sampling;
 }
 
 double InstanceCostModel::AllReduceSeconds(double bytes, int ranks) const {
@@ -267,11 +300,14 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   if (batch.Empty()) return cost;
   const double compute = LayerStackSeconds(batch, cost);
   cost.communication_s = CommunicationSeconds(batch);
-  cost.overhead_s =
-      engine_.iteration_overhead_s + engine_.per_sequence_overhead_s * batch.Sequences();
   cost.draft_s = DraftSeconds(batch);
-  cost.seconds = compute + cost.communication_s + cost.draft_s + cost.overhead_s;
-  const double busy = std::min(1.0, (compute + cost.communication_s + cost.draft_s) / cost.seconds);
+  const double gpu = compute + cost.communication_s + cost.draft_s;
+  // Host work the overlap scheduler runs beside the GPU shows only where it is longer.
+  const double host = engine_.host_time_per_sequence_s * batch.Sequences();
+  cost.overhead_s = engine_.iteration_overhead_s +
+                    engine_.per_sequence_overhead_s * batch.Sequences() + std::max(0.0, host - gpu);
+  cost.seconds = gpu + cost.overhead_s;
+  const double busy = std::min(1.0, gpu / cost.seconds);
   const double f = options_.idle_power_fraction;
   cost.joules = num_gpus() * gpu_.tdp_watts * cost.seconds * (f + (1 - f) * busy);
   return cost;

@@ -63,10 +63,58 @@ TEST_F(CostModelTest, DecodeIsBoundByReadingTheWeights) {
   const ParameterCount p = CountParameters(m.model());
   const double layer_bytes = 80 * (p.attention_per_layer + p.dense_mlp_per_layer) / 8;
   const double head_bytes = 128256.0 * 8192 / 8 * 2;
-  const double expected = (layer_bytes + head_bytes) / (3.35e12 * m.engine().memory_efficiency);
+  // Sampling the one token reads and writes its FP32 logits over the vocabulary three times.
+  const double sampling_bytes = 128256.0 * 4 * 3;
+  // The one token's activations in and out of each GEMM (16-bit), 2 H + P / (H tp) per block.
+  const double activation_bytes = 80 * 2 *
+                                  (2 * 8192 + p.attention_per_layer / (8192.0 * 8) + 2 * 8192 +
+                                   p.dense_mlp_per_layer / (8192.0 * 8));
+  const double expected = (layer_bytes + head_bytes + sampling_bytes + activation_bytes) /
+                          (3.35e12 * m.engine().memory_efficiency);
   EXPECT_NEAR(c.gemm_s, expected, expected * 1e-9);
   EXPECT_GT(c.communication_s, 0);
   EXPECT_DOUBLE_EQ(c.seconds, c.gemm_s + c.attention_s + c.communication_s + c.overhead_s);
+}
+
+// An overlap scheduler runs host work beside the GPU: it shows only where it is longer.
+TEST_F(CostModelTest, HostTimePerSequenceShowsOnlyWhereLongerThanTheGpu) {
+  EngineProfile engine = *catalog_.Engine("vllm");
+  engine.iteration_overhead_s = 0;
+  engine.host_time_per_sequence_s = 1e-4;
+  PrecisionConfig prec;
+  prec.weights = Precision::kFp8;
+  prec.kv_cache = Precision::kFp8;
+  auto m = InstanceCostModel::Build(*catalog_.Model("llama-3.1-8b"), *catalog_.Gpu("h100-sxm"),
+                                    {.tp = 1}, prec, engine, 8192);
+  ASSERT_TRUE(m.ok());
+  BatchShape small;
+  small.decode_sequences = 1;
+  small.decode_context_tokens = 100;
+  EXPECT_DOUBLE_EQ(m->Cost(small).overhead_s, 0);  // 0.1 ms of host under ~3 ms of GPU
+  BatchShape large;
+  large.decode_sequences = 1000;
+  large.decode_context_tokens = 100'000;
+  const IterationCost c = m->Cost(large);
+  EXPECT_DOUBLE_EQ(c.seconds, 1000 * 1e-4);  // 100 ms of host hides the GPU time
+  EXPECT_GT(c.overhead_s, 0);
+}
+
+// compute_memory_overlap 1 is the roofline max; below 1 part of the shorter time shows.
+TEST_F(CostModelTest, PartialOverlapAddsPartOfTheShorterTime) {
+  EngineProfile engine = *catalog_.Engine("vllm");
+  PrecisionConfig prec;
+  prec.weights = Precision::kFp8;
+  prec.kv_cache = Precision::kFp8;
+  auto build = [&](double overlap) {
+    engine.compute_memory_overlap = overlap;
+    return InstanceCostModel::Build(*catalog_.Model("llama-3.1-8b"), *catalog_.Gpu("h100-sxm"),
+                                    {.tp = 1}, prec, engine, 8192)
+        .value();
+  };
+  BatchShape b;
+  b.decode_sequences = 64;
+  b.decode_context_tokens = 64 * 1000;
+  EXPECT_GT(build(0.5).Cost(b).seconds, build(1.0).Cost(b).seconds);
 }
 
 TEST_F(CostModelTest, MoreTokensNeverCostLess) {

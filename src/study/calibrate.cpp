@@ -13,13 +13,13 @@ namespace {
 // log(pred / meas)^2 of a row that failed to simulate: as if it were off by 10x.
 const double kFailedRowPenalty = std::pow(std::log(10.0), 2);
 
-std::vector<int> FittedIndices(const CalibrateOptions& o) {
+std::vector<int> FittedIndices(const std::vector<std::string>& names) {
   std::vector<int> out;
-  if (o.constants.empty()) {
+  if (names.empty()) {
     for (std::size_t i = 0; i < kNumCalibratedConstants; ++i) out.push_back(static_cast<int>(i));
     return out;
   }
-  for (const std::string& name : o.constants) {
+  for (const std::string& name : names) {
     const int i = CalibratedConstantIndex(name);
     if (i < 0) throw InputError(fmt::format("calibrate: unknown constant '{}'", name));
     out.push_back(i);
@@ -99,7 +99,8 @@ std::vector<PreparedRow> Simulatable(std::vector<PreparedRow> rows) {
 }
 
 void FitAll(const std::vector<PreparedRow>& rows, const std::vector<int>& indices,
-            const CalibrateOptions& o, CalibrationResult& result) {
+            const std::vector<int>& per_gpu_indices, const CalibrateOptions& o,
+            CalibrationResult& result) {
   Calibration base;
   base.profiles[o.profile].profile = o.profile;
   if (!o.gpu.empty()) {
@@ -119,7 +120,7 @@ void FitAll(const std::vector<PreparedRow>& rows, const std::vector<int>& indice
       if (p.row.gpu == gpu) mine.push_back(p);
     }
     if (static_cast<int>(mine.size()) < o.min_rows_per_gpu) continue;
-    result.fits.push_back(FitScope(Subsample(mine, o.max_rows), base, gpu, indices, o));
+    result.fits.push_back(FitScope(Subsample(mine, o.max_rows), base, gpu, per_gpu_indices, o));
     result.calibration.gpus[gpu] = result.fits.back().values;
   }
 }
@@ -134,8 +135,13 @@ ErrorSummary Evaluate(const std::vector<MeasuredRow>& rows, const Catalog& catal
 
 Result<CalibrationResult> Calibrate(const std::vector<MeasuredRow>& table, const Catalog& catalog,
                                     const CalibrateOptions& o) {
-  auto indices = CatchInputErrors([&] { return FittedIndices(o); });
+  auto indices = CatchInputErrors([&] { return FittedIndices(o.constants); });
   if (!indices) return indices.error();
+  auto per_gpu_indices = CatchInputErrors([&] {
+    return o.per_gpu_constants.empty() ? FittedIndices(o.constants)
+                                       : FittedIndices(o.per_gpu_constants);
+  });
+  if (!per_gpu_indices) return per_gpu_indices.error();
   if (!catalog.engines().count(o.profile))
     return Error{"calibrate: unknown engine profile '" + o.profile + "'"};
   const std::vector<MeasuredRow> fit_rows = Select(table, o, "fit");
@@ -148,7 +154,7 @@ Result<CalibrationResult> Calibrate(const std::vector<MeasuredRow>& table, const
   CalibrationResult result;
   result.calibration.profile = o.profile;
   for (const PreparedRow& p : prepared) result.calibration.rows.push_back(p.row.id);
-  FitAll(prepared, *indices, o, result);
+  FitAll(prepared, *indices, *per_gpu_indices, o, result);
   Calibration none;
   Calibration fitted;
   fitted.profiles[o.profile] = result.calibration;

@@ -10,7 +10,8 @@ namespace {
 
 // Bounds: efficiencies are fractions of a peak, (0, 1]; the lower bound 0.02 keeps a fit away
 // from the degenerate 0. Host overhead per iteration is between 0 and 50 ms (measured values
-// are 0.1-1 ms, see data/catalog/engines.yaml).
+// are 0.1-1 ms, see data/catalog/engines.yaml); host time per sequence between 0 and 200 us
+// (TensorRT-LLM PR 10273 measured ~29 us); a collective step between 0 and 100 us.
 constexpr std::array<CalibratedConstant, kNumCalibratedConstants> kConstants = {{
     {"iteration_overhead_s", &EngineProfile::iteration_overhead_s, 0.0, 0.05,
      "host time per iteration not hidden behind GPU work, s"},
@@ -22,6 +23,14 @@ constexpr std::array<CalibratedConstant, kNumCalibratedConstants> kConstants = {
      "fraction of peak FLOP/s reached by prefill attention"},
     {"network_efficiency", &EngineProfile::network_efficiency, 0.02, 1.0,
      "fraction of link bandwidth reached by collectives"},
+    {"host_time_per_sequence_s", &EngineProfile::host_time_per_sequence_s, 0.0, 2e-4,
+     "host time per sequence per iteration run beside the GPU (overlap scheduler), s"},
+    {"grouped_gemm_efficiency", &EngineProfile::grouped_gemm_efficiency, 0.02, 1.0,
+     "fraction of the dense GEMM's rate reached by MoE grouped GEMMs"},
+    {"compute_memory_overlap", &EngineProfile::compute_memory_overlap, 0.02, 1.0,
+     "share of the shorter of compute and memory time hidden under the longer"},
+    {"collective_latency_s", &EngineProfile::collective_latency_s, 0.0, 1e-4,
+     "latency per collective step (alpha), s"},
 }};
 
 int Line(const YAML::Node& node) { return node.Mark().line + 1; }

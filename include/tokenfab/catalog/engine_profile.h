@@ -39,8 +39,18 @@ struct EngineProfile {
   double iteration_overhead_s = 0;
   // Extra host time per sequence in the batch per iteration, s.
   double per_sequence_overhead_s = 0;
+  // Host work per sequence per iteration (scheduling, sampling bookkeeping, responses) that an
+  // overlap scheduler runs while the GPU executes the previous iteration: the iteration takes
+  // max(GPU time, host_time_per_sequence_s x sequences), s.
+  double host_time_per_sequence_s = 0;
   // Fractions of peak reached by kernels (0..1].
-  double gemm_efficiency = 0.7;        // large GEMMs, of peak FLOP/s
+  double gemm_efficiency = 0.7;  // GEMMs, of the GPU's achievable matmul rate (MAMF)
+  // MoE grouped GEMMs (many experts with few tokens each), of the dense GEMM's compute rate
+  // and bandwidth.
+  double grouped_gemm_efficiency = 1.0;
+  // Share of the shorter of an operator's compute and memory times hidden under the longer:
+  // 1 = perfect roofline max(compute, memory), 0 = their sum.
+  double compute_memory_overlap = 1.0;
   double attention_efficiency = 0.5;   // prefill attention, of peak FLOP/s
   double memory_efficiency = 0.8;      // streaming weights and KV, of HBM bandwidth
   double network_efficiency = 0.8;     // collectives, of link bandwidth

@@ -28,6 +28,14 @@ struct GpuSpec {
   std::string notes;               // assumptions, conflicts and unverified values
 
   double PeakFlops(Precision p) const;  // falls back to the next wider supported precision
+  // The ceiling of a large dense GEMM at format `p` (run as PeakFlops does): the MAMF
+  // measurement of that format when there is one, else the peak times the measured MAMF
+  // fraction of the nearest measured format of this GPU, else the peak times
+  // kDefaultMamfFraction.
+  double AchievableMatmulFlops(Precision p) const;
+  // Midpoint of the NVIDIA MAMF fractions measured by ml-engineering (BF16 73-80 %, FP8
+  // 71-76 % of peak; docs/cost-model.md), for GPUs without a measurement.
+  static constexpr double kDefaultMamfFraction = 0.75;
 };
 
 // A system: how GPUs are packaged (node or rack) and what the non-GPU parts draw.

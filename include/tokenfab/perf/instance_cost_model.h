@@ -91,6 +91,8 @@ class InstanceCostModel {
   double AllReduceSeconds(double bytes, int ranks) const;
   double AllToAllSeconds(double bytes_per_rank, int ranks) const;
   double Roofline(double flops, double bytes, double efficiency) const;
+  // Time of an operator with these compute and memory times (engine's overlap between them).
+  double Overlapped(double compute, double memory) const;
 
   ModelSpec model_;
   GpuSpec gpu_;
@@ -103,7 +105,7 @@ class InstanceCostModel {
   double weight_bytes_ = 1;  // per parameter
   double kv_bytes_ = 1;      // per element
   double act_bytes_ = 2;     // per element
-  double gemm_peak_ = 0;     // FLOP/s of one GPU at the GEMM format
+  double gemm_peak_ = 0;     // achievable FLOP/s of one GPU at the GEMM format (MAMF)
   double attention_peak_ = 0;
   double link_bandwidth_ = 0;  // per direction, for collectives inside the instance
   SpeculativeConfig speculative_;

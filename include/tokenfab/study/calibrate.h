@@ -19,8 +19,10 @@ struct CalibrateOptions {
   std::string gpu;                     // fit only this GPU's rows, into `gpus:` ("" = all GPUs)
   bool per_gpu = false;                // after the all-GPU fit, refit each GPU over it
   std::vector<std::string> constants;  // names to fit (empty = all CalibratedConstants())
-  std::string metric_class;            // rows of this class only ("" = every class)
-  std::string filter;                  // substring of id, model or gpu ("" = all)
+  // per_gpu: the constants refitted per GPU (empty = the same as `constants`)
+  std::vector<std::string> per_gpu_constants;
+  std::string metric_class;  // rows of this class only ("" = every class)
+  std::string filter;        // substring of id, model or gpu ("" = all)
   // Fitting simulates every fit row per evaluation, so it runs short simulations.
   std::int64_t max_requests = 200;
   int max_rows = 0;           // fit an evenly spaced subset of at most this many rows (0 = all)
