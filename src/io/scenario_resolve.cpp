@@ -38,6 +38,7 @@ WorkloadSpec::Kind KindOf(const std::string& name) {
   if (name == "closed") return WorkloadSpec::Kind::kClosed;
   if (name == "gamma") return WorkloadSpec::Kind::kGamma;
   if (name == "trace") return WorkloadSpec::Kind::kTrace;
+  if (name == "sessions") return WorkloadSpec::Kind::kSessions;
   return WorkloadSpec::Kind::kPoisson;
 }
 
@@ -89,14 +90,15 @@ void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
     const BatchLimits limits = TrtllmBenchLimits(
         r.model, r.gpu, s.parallelism, r.precision, r.engine.gpu_memory_fraction, w.input.mean,
         w.output.mean, static_cast<int>(std::min(w.input.max, 1e7)));
-    // Under attention DP the limits are per rank, and every rank schedules its own batch
-    // (engines.md 1.3 step 8, 1.4): the instance holds dp of them.
-    const int dp = s.parallelism.AttentionDataParallel();
-    c.max_batch_size = limits.max_batch_size * dp;
-    c.max_num_tokens = limits.max_num_tokens * dp;
+    // With attention DP the limits are per rank (each schedules its own batch); an instance
+    // holds AttentionDataParallel() ranks.
+    const int ranks = s.parallelism.AttentionDataParallel();
+    c.max_batch_size = limits.max_batch_size * ranks;
+    c.max_num_tokens = limits.max_num_tokens * ranks;
   }
   c.kv_block_size = s.kv_block_size.value_or(r.engine.kv_block_size);
   c.chunked_prefill = s.chunked_prefill.value_or(r.engine.chunked_prefill);
+  c.prefix_caching = s.prefix_cache;
   c.spec_tokens = s.spec_tokens;
   c.spec_acceptance = s.spec_acceptance;
   const std::string admission = s.kv_admission.empty() ? r.engine.kv_admission : s.kv_admission;
@@ -187,7 +189,30 @@ DeploymentSpec MakeDeployment(const Scenario& s, const ResolvedScenario& r) {
     d.pools.push_back(MakePool(s, r, d.name, PoolOverrides{}, InstanceRole::kAggregated));
   }
   for (const PoolSpec& p : d.pools) d.num_gpus += p.instances * p.parallelism.GpusPerInstance();
+  if (s.spec_tokens > 0) {
+    d.spec_method =
+        s.spec_method == "draft_model" ? SpeculativeMethod::kDraftModel : SpeculativeMethod::kMtp;
+  }
   return d;
+}
+
+// speculative.draft_model, looked up as `model` is.
+void ResolveDraftModel(const Scenario& s, const Catalog& catalog, DeploymentSpec& d) {
+  if (d.spec_method != SpeculativeMethod::kDraftModel) return;
+  const std::string& name = s.spec_draft_model;
+  const bool is_path = name.size() > 5 && name.substr(name.size() - 5) == ".json";
+  auto draft = catalog.Model(is_path ? ResolvePath(s.base_dir, name) : name);
+  if (!draft) {
+    throw InputError(
+        fmt::format("{}: key 'speculative.draft_model': {}", s.origin, draft.error().message));
+  }
+  if (draft->vocab_size != d.model.vocab_size) {
+    throw InputError(fmt::format(
+        "{}: key 'speculative.draft_model': {} has a vocabulary of {} tokens but {} has {}; a "
+        "draft model must share the target's tokenizer",
+        s.origin, draft->id, draft->vocab_size, d.model.id, d.model.vocab_size));
+  }
+  d.draft_model = std::move(draft).value();
 }
 
 void ResolveClasses(const Scenario& s, ResolvedScenario& r) {
@@ -257,6 +282,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
       {"kv_block_size", c.kv_block_size},
       {"chunked_prefill", c.chunked_prefill},
       {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
+      {"iteration_overhead_ms", r.engine.iteration_overhead_s * 1e3},
       {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"}};
   j["router"] = {{"policy", s.router}};
   j["workload"] = {{"kind", s.workload_kind},
@@ -267,6 +293,19 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
                    {"input_tokens", LengthJson(w.input)},
                    {"output_tokens", LengthJson(w.output)},
                    {"trace", s.trace_path}};
+  if (w.sessions.enabled || w.kind == WorkloadSpec::Kind::kSessions) {
+    j["workload"]["sessions"] = {{"enabled", true},
+                                 {"turns", LengthJson(w.sessions.turns)},
+                                 {"think_time_s", w.sessions.think_time_s},
+                                 {"max_context_tokens", w.sessions.max_context_tokens}};
+  }
+  if (!w.rate_curve.empty()) {
+    nlohmann::json curve = nlohmann::json::array();
+    for (const RatePoint& p : w.rate_curve) curve.push_back({p.t_s, p.rate});
+    j["workload"]["rate_curve"] = curve;
+    j["workload"]["rate_period_s"] = w.rate_period_s;
+  }
+  j["prefix_cache"] = {{"enabled", c.prefix_caching}};
   j["slo"] = {{"ttft_ms", s.slo_ttft_ms}, {"tpot_ms", s.slo_tpot_ms}};
   j["seed"] = s.seed;
   const DeploymentSpec& first = r.deployments.front();
@@ -299,7 +338,10 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
     }
   }
   j["metrics"] = {{"window_s", s.window_s}};
-  j["speculative"] = {{"num_tokens", s.spec_tokens}, {"acceptance_rate", s.spec_acceptance}};
+  j["speculative"] = {{"num_tokens", s.spec_tokens},
+                      {"acceptance_rate", s.spec_acceptance},
+                      {"method", s.spec_method},
+                      {"draft_model", first.draft_model ? first.draft_model->id : ""}};
   j["num_gpus"] = r.num_gpus;
   j["hardware"]["num_gpus"] = r.num_gpus;
   return j;
@@ -335,6 +377,7 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
           r.precision.weights == Precision::kFp4 ? Precision::kFp8 : r.precision.weights;
     }
     if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
+    if (s.iteration_overhead_s) r.engine.iteration_overhead_s = *s.iteration_overhead_s;
     ResolveCounts(s, r);
     ResolveWorkload(s, r);
     ResolveScheduler(s, r);
@@ -347,6 +390,7 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     ResolveClasses(s, r);
     if (s.deployments.empty()) {
       r.deployments.push_back(MakeDeployment(s, r));
+      ResolveDraftModel(s, catalog, r.deployments.back());
     } else {
       for (const Scenario& d : s.deployments) {
         Scenario child = d;

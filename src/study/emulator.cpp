@@ -244,7 +244,10 @@ void Emulator::Impl::OnArrival(const Arrival& a) {
   if (!free_ids.empty()) {
     id = free_ids.back();
     free_ids.pop_back();
-    const std::uint32_t stamp = requests[id].stamp;
+    // A new stamp, as the simulator gives a reused slot: the instance's entries for the old
+    // occupant (finish heap, admission list) must stay stale, or the new request would be
+    // taken for a running decode sequence before it is even prefilled.
+    const std::uint32_t stamp = requests[id].stamp + 1;
     requests[id] = Request{};
     requests[id].stamp = stamp;
   } else {
