@@ -302,10 +302,14 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   cost.communication_s = CommunicationSeconds(batch);
   cost.draft_s = DraftSeconds(batch);
   const double gpu = compute + cost.communication_s + cost.draft_s;
-  // Host work the overlap scheduler runs beside the GPU shows only where it is longer.
-  const double host = engine_.host_time_per_sequence_s * batch.Sequences();
-  cost.overhead_s = engine_.iteration_overhead_s +
-                    engine_.per_sequence_overhead_s * batch.Sequences() + std::max(0.0, host - gpu);
+  // Host work the overlap scheduler runs beside the GPU shows only where it is longer. Every
+  // GPU has its own executor process; with attention DP each schedules only its own share of
+  // the sequences, without it each handles the whole batch.
+  const double sequences =
+      std::ceil(static_cast<double>(batch.Sequences()) / parallelism_.AttentionDataParallel());
+  const double host = engine_.host_time_per_sequence_s * sequences;
+  cost.overhead_s = engine_.iteration_overhead_s + engine_.per_sequence_overhead_s * sequences +
+                    std::max(0.0, host - gpu);
   cost.seconds = gpu + cost.overhead_s;
   const double busy = std::min(1.0, gpu / cost.seconds);
   const double f = options_.idle_power_fraction;
