@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 
 DEB_PACKAGES := cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev pybind11-dev python3-dev python3-pytest \
-  libcpp-httplib-dev
+  libcpp-httplib-dev python3-pandas
 # Node.js and npm bundle the charts of the HTML report and the web app at build time (Debian's
 # nodejs and npm, unless a node and an npm are already on PATH); Chromium runs the browser test.
 NODE_PACKAGES := nodejs npm
