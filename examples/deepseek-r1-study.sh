@@ -3,7 +3,10 @@
 # expert parallelism, at maximum throughput (offline, as trtllm-bench) and at a fixed number of
 # users per GPU (closed loop). Prints the Markdown table of docs/studies/deepseek-r1.md.
 #   examples/deepseek-r1-study.sh [path/to/tokenfab]
+#   ISL=32768 OSL=1024 examples/deepseek-r1-study.sh   # other prompt and answer lengths
 set -euo pipefail
+isl="${ISL:-1024}"
+osl="${OSL:-1024}"
 here="$(cd "$(dirname "$0")" && pwd)"
 tokenfab="${1:-$here/../build/tokenfab}"
 base="$here/deepseek-r1-disagg.yaml"
@@ -26,10 +29,11 @@ run() {  # name gpu weights gpus overrides workload...
   local sets=()
   for kv in $layout "$@"; do sets+=(--set "$kv"); done
   "$tokenfab" simulate "$base" --set hardware.gpu="$gpu" --set precision.weights="$weights" \
-    --set hardware.num_gpus="$gpus" "${sets[@]}" --json - -q
+    --set hardware.num_gpus="$gpus" --set workload.input_tokens="$isl" \
+    --set workload.output_tokens="$osl" "${sets[@]}" --json - -q
 }
 
-echo "| configuration | GPUs | load (1k/1k) | output tok/s/GPU | tok/s/user | TTFT p50 ms | TPOT p50 ms | output tok/s per GPU-MW |"
+echo "| configuration | GPUs | load ($isl/$osl) | output tok/s/GPU | tok/s/user | TTFT p50 ms | TPOT p50 ms | output tok/s per GPU-MW |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|"
 for c in "${configs[@]}"; do
   IFS='|' read -r name gpu weights gpus layout <<<"$c"
