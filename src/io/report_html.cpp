@@ -7,29 +7,6 @@
 namespace tokenfab {
 namespace {
 
-std::string EscapeHtml(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // JSON that is safe inside <script>: every '<' (only ever inside strings) as \u003c, so no
 // "</script>" or "<!--" can end or bend the element.
 std::string ScriptSafeJson(const nlohmann::json& data) {
@@ -52,7 +29,7 @@ std::string ReportHtml(const std::string& title, const nlohmann::json& data) {
   std::string html =
       "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
-  html += EscapeHtml(title);
+  html += HtmlEscape(title);
   html +=
       "</title>\n<style>body{margin:0;font-family:system-ui,sans-serif;background:#f6f7f9}</"
       "style>\n"
@@ -83,6 +60,29 @@ std::string ValidationReportHtml(const nlohmann::json& validation_json) {
       {"generator", "Written by tokenfab validate --report; charts by Chart.js."},
       {"validation", validation_json}};
   return ReportHtml("tokenfab validation report", data);
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace tokenfab

@@ -20,6 +20,13 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
   return path;
 }
 
+// A catalog model id, or a config.json path relative to the scenario file.
+Result<ModelSpec> LookUpModel(const Catalog& catalog, const std::string& base_dir,
+                              const std::string& name) {
+  const bool is_path = name.size() > 5 && name.substr(name.size() - 5) == ".json";
+  return catalog.Model(is_path ? ResolvePath(base_dir, name) : name);
+}
+
 nlohmann::json LengthJson(const LengthDistribution& d) {
   switch (d.kind) {
     case LengthDistribution::Kind::kFixed:
@@ -200,8 +207,7 @@ DeploymentSpec MakeDeployment(const Scenario& s, const ResolvedScenario& r) {
 void ResolveDraftModel(const Scenario& s, const Catalog& catalog, DeploymentSpec& d) {
   if (d.spec_method != SpeculativeMethod::kDraftModel) return;
   const std::string& name = s.spec_draft_model;
-  const bool is_path = name.size() > 5 && name.substr(name.size() - 5) == ".json";
-  auto draft = catalog.Model(is_path ? ResolvePath(s.base_dir, name) : name);
+  auto draft = LookUpModel(catalog, s.base_dir, name);
   if (!draft) {
     throw InputError(
         fmt::format("{}: key 'speculative.draft_model': {}", s.origin, draft.error().message));
@@ -358,8 +364,7 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
       if (!m) throw InputError(fmt::format("{}: key '{}': {}", s.origin, key, m.error().message));
       return std::move(m).value();
     };
-    const bool is_path = s.model.size() > 5 && s.model.substr(s.model.size() - 5) == ".json";
-    r.model = where("model", catalog.Model(is_path ? ResolvePath(s.base_dir, s.model) : s.model));
+    r.model = where("model", LookUpModel(catalog, s.base_dir, s.model));
     auto gpu = catalog.Gpu(s.gpu);
     if (!gpu)
       throw InputError(fmt::format("{}: key 'hardware.gpu': {}", s.origin, gpu.error().message));

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "scenario_test_util.h"
 #include "tokenfab/io/scenario.h"
 #include "tokenfab/perf/batch_limits.h"
 #include "tokenfab/study/simulate.h"
@@ -9,47 +10,28 @@ namespace {
 
 const std::string kSource = TOKENFAB_SOURCE_DIR;
 
-const Catalog& TestCatalog() {
-  static const Catalog catalog = [] {
-    auto c = Catalog::Load(kSource + "/data");
-    if (!c) ADD_FAILURE() << c.error().message;
-    return c ? *c : Catalog{};
-  }();
-  return catalog;
-}
+using testing::Contains;
+using testing::SimulateError;
+using testing::SourceCatalog;
 
 template <typename T>
 std::string ErrorOf(const Result<T>& r) {
   return r.ok() ? std::string("<ok>") : r.error().message;
 }
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// Parses `yaml` as if it were the file <source dir>/s.yaml and resolves it.
 Result<ResolvedScenario> Resolve(const std::string& yaml,
                                  const std::vector<std::string>& overrides = {}) {
-  auto s = ParseScenario(yaml, kSource + "/s.yaml", overrides);
-  if (!s) return s.error();
-  return ResolveScenario(*s, TestCatalog());
+  return testing::ResolveYaml(yaml, overrides);
 }
 
 std::string ResolveError(const std::string& yaml, const std::vector<std::string>& o = {}) {
   return ErrorOf(Resolve(yaml, o));
 }
 
-// The error of building the deployment (layout and memory checks happen in the cost model).
-std::string SimulateError(const std::string& yaml, const std::vector<std::string>& o = {}) {
-  auto r = Resolve(yaml, o);
-  if (!r) return r.error().message;
-  return ErrorOf(RunSimulate(*r));
-}
-
 TEST(ScenarioResolve, BuiltInDefaultResolves) {
   auto s = ParseScenario(DefaultScenarioYaml(), "<built-in default>");
   ASSERT_TRUE(s.ok()) << ErrorOf(s);
-  auto r = ResolveScenario(*s, TestCatalog());
+  auto r = ResolveScenario(*s, SourceCatalog());
   ASSERT_TRUE(r.ok()) << ErrorOf(r);
   EXPECT_EQ(r->num_gpus, 8);
   EXPECT_EQ(r->serve.replicas, 1);
@@ -145,7 +127,7 @@ TEST(ScenarioResolve, ModelFromConfigJsonPath) {
                                  kSource + "/data/catalog/models/llama-3.1-8b.json"}) {
     auto r = Resolve("model: " + path + "\nparallelism:\n  tp: 1\n");
     ASSERT_TRUE(r.ok()) << ErrorOf(r);
-    const ModelSpec& catalog_model = TestCatalog().models().at("llama-3.1-8b");
+    const ModelSpec& catalog_model = SourceCatalog().models().at("llama-3.1-8b");
     EXPECT_EQ(r->model.num_layers, catalog_model.num_layers);
     EXPECT_EQ(r->model.hidden_size, catalog_model.hidden_size);
     EXPECT_EQ(r->model.num_kv_heads, catalog_model.num_kv_heads);

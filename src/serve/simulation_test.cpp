@@ -2,72 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include "toy_serving_test_util.h"
+
 namespace tokenfab {
 namespace {
 
-// A toy deployment whose every iteration takes exactly 10 ms: compute is free (absurd peaks)
-// and the engine's per-iteration overhead is 10 ms, so latencies can be checked by hand.
+// The toy deployment (toy_serving_test_util.h): every iteration takes exactly 10 ms.
 class ToyServing : public ::testing::Test {
  protected:
-  void SetUp() override {
-    model_.id = "toy";
-    model_.hidden_size = 64;
-    model_.num_layers = 2;
-    model_.num_heads = 4;
-    model_.num_kv_heads = 4;
-    model_.head_dim = 16;
-    model_.vocab_size = 100;
-    model_.intermediate_size = 128;
-    model_.max_context = 1 << 20;
-    gpu_.id = "toy-gpu";
-    gpu_.peak_flops.fill(1e30);
-    gpu_.hbm_bandwidth = 1e30;
-    gpu_.scale_up_bandwidth = 1e30;
-    gpu_.hbm_bytes = 1e12;
-    gpu_.tdp_watts = 1000;
-    engine_.id = "toy-engine";
-    engine_.iteration_overhead_s = 0.010;
-    engine_.per_sequence_overhead_s = 0;
-    engine_.gpu_memory_fraction = 1.0;
-    engine_.collective_latency_s = 0;
-    options_.activation_reserve_bytes = 0;
-    config_.scheduler.max_batch_size = 256;
-    config_.scheduler.max_num_tokens = 8192;
-    config_.scheduler.kv_block_size = 16;
-    config_.workload.kind = WorkloadSpec::Kind::kOffline;
-  }
+  InstanceCostModel Cost() { return toy_.Cost(); }
+  ServeResult Run() { return toy_.Run(); }
+  void Fixed(int input, int output, std::int64_t n) { toy_.FixedRequests(input, output, n); }
 
-  InstanceCostModel Cost() {
-    PrecisionConfig p;
-    p.weights = Precision::kBf16;
-    p.kv_cache = Precision::kBf16;
-    auto c = InstanceCostModel::Build(model_, gpu_, Parallelism{}, p, engine_,
-                                      config_.scheduler.max_num_tokens, options_);
-    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
-    return std::move(c).value();
-  }
-
-  ServeResult Run() {
-    const InstanceCostModel cost = Cost();
-    Simulation sim(cost, config_);
-    auto r = sim.Run();
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-    return std::move(r).value();
-  }
-
-  void Fixed(int input, int output, std::int64_t n) {
-    config_.workload.num_requests = n;
-    config_.workload.input = {LengthDistribution::Kind::kFixed, double(input), 0, double(input),
-                              double(input)};
-    config_.workload.output = {LengthDistribution::Kind::kFixed, double(output), 0, double(output),
-                               double(output)};
-  }
-
-  ModelSpec model_;
-  GpuSpec gpu_;
-  EngineProfile engine_;
-  CostModelOptions options_;
-  ServeConfig config_;
+  ToyDeployment toy_;
+  ServeConfig& config_ = toy_.config;
 };
 
 TEST_F(ToyServing, OneRequestTakesOnePrefillAndOutputMinusOneDecodeSteps) {
@@ -128,9 +76,7 @@ TEST_F(ToyServing, BatchLimitsAreNeverExceeded) {
 }
 
 TEST_F(ToyServing, OutOfKvBlocksPreemptsByRecomputeAndStillFinishesEverything) {
-  // KV room for 4,096 tokens: 512 bytes per token.
-  const MemoryPlan plan = Cost().memory();
-  gpu_.hbm_bytes = plan.weight_bytes + plan.activation_bytes + 4096 * plan.kv_bytes_per_token;
+  toy_.KvRoom(4096);  // 512 bytes per token
   Fixed(500, 400, 40);
   const ServeResult on_demand = Run();
   EXPECT_GT(on_demand.metrics.preemptions, 0);
@@ -145,8 +91,7 @@ TEST_F(ToyServing, OutOfKvBlocksPreemptsByRecomputeAndStillFinishesEverything) {
 }
 
 TEST_F(ToyServing, ARequestLargerThanTheKvCacheIsAnError) {
-  const MemoryPlan plan = Cost().memory();
-  gpu_.hbm_bytes = plan.weight_bytes + plan.activation_bytes + 1000 * plan.kv_bytes_per_token;
+  toy_.KvRoom(1000);
   Fixed(2000, 10, 1);
   const InstanceCostModel cost = Cost();
   Simulation sim(cost, config_);

@@ -61,29 +61,6 @@ std::string MarkdownTable(const ReportTable& t) {
   return out;
 }
 
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string HtmlTable(const ReportTable& t) {
   std::string out = "<table>\n<thead><tr>";
   for (const std::string& h : t.header) out += "<th>" + HtmlEscape(h) + "</th>";

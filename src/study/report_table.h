@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "tokenfab/io/report.h"  // HtmlEscape
+
 namespace tokenfab {
 
 struct ReportTable {
@@ -15,7 +17,6 @@ struct ReportTable {
 std::string TextTable(const ReportTable& t);
 std::string MarkdownTable(const ReportTable& t);
 std::string HtmlTable(const ReportTable& t);
-std::string HtmlEscape(const std::string& text);
 
 // A number with as many digits as a reader needs: 23406, 546.7, 18.91, 0.0123.
 std::string FormatValue(double v);

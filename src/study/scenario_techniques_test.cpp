@@ -2,49 +2,25 @@
 // mechanics, end to end from YAML to the metrics JSON.
 #include <gtest/gtest.h>
 
+#include "../io/scenario_test_util.h"
 #include "tokenfab/io/scenario.h"
 #include "tokenfab/study/simulate.h"
 
 namespace tokenfab {
 namespace {
 
-const std::string kSource = TOKENFAB_SOURCE_DIR;
-
-const Catalog& TestCatalog() {
-  static const Catalog catalog = [] {
-    auto c = Catalog::Load(kSource + "/data");
-    if (!c) ADD_FAILURE() << c.error().message;
-    return c ? *c : Catalog{};
-  }();
-  return catalog;
-}
-
-Result<ResolvedScenario> Resolve(const std::string& yaml,
-                                 const std::vector<std::string>& overrides = {}) {
-  auto s = ParseScenario(yaml, kSource + "/s.yaml", overrides);
-  if (!s) return s.error();
-  return ResolveScenario(*s, TestCatalog());
-}
-
-std::string ErrorOf(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  auto r = Resolve(yaml, overrides);
-  if (!r) return r.error().message;
-  auto sim = RunSimulate(*r);
-  return sim ? std::string("<ok>") : sim.error().message;
-}
+using testing::Contains;
+using testing::ResolveYaml;
+using testing::SimulateError;
 
 // The metrics JSON of `yaml` with `overrides`; fails the test when it does not run.
 nlohmann::json Metrics(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  auto r = Resolve(yaml, overrides);
+  auto r = ResolveYaml(yaml, overrides);
   EXPECT_TRUE(r.ok()) << r.error().message;
   if (!r) return {};
   auto sim = RunSimulate(*r);
   EXPECT_TRUE(sim.ok()) << sim.error().message;
   return sim ? sim->json : nlohmann::json{};
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // A small agentic workload: 4-turn sessions whose prompts grow by 200 tokens a turn.
@@ -96,12 +72,12 @@ TEST(ScenarioSessions, ClosedLoopUsersRunSessions) {
 }
 
 TEST(ScenarioSessions, BadSessionKeysAreExplained) {
-  EXPECT_TRUE(Contains(ErrorOf(kSessions, {"workload.sessions.think_time_s=-1"}),
+  EXPECT_TRUE(Contains(SimulateError(kSessions, {"workload.sessions.think_time_s=-1"}),
                        "workload.sessions.think_time_s"));
-  EXPECT_TRUE(Contains(ErrorOf(kSessions, {"workload.sessions.turns={dist: gauss}"}),
+  EXPECT_TRUE(Contains(SimulateError(kSessions, {"workload.sessions.turns={dist: gauss}"}),
                        "workload.sessions.turns"));
-  EXPECT_TRUE(Contains(ErrorOf(kSessions, {"workload.kind=trace", "workload.trace=x.csv",
-                                           "workload.sessions.enabled=true"}),
+  EXPECT_TRUE(Contains(SimulateError(kSessions, {"workload.kind=trace", "workload.trace=x.csv",
+                                                 "workload.sessions.enabled=true"}),
                        "does not apply to workload.kind trace"));
 }
 
@@ -147,19 +123,20 @@ TEST(ScenarioRateCurve, PiecewiseCurveStopsWhenTheRateDropsToZero) {
 
 TEST(ScenarioRateCurve, BadCurvesAreExplained) {
   const std::string plain = "workload: {kind: poisson}\n";
+  EXPECT_TRUE(Contains(SimulateError(plain, {"workload.rate_curve=[[0, 1], [0, 2]]"}),
+                       "workload.rate_curve"));
+  EXPECT_TRUE(Contains(SimulateError(plain, {"workload.rate_curve=[[0, 1, 3]]"}), "[t_s, rate]"));
+  EXPECT_TRUE(Contains(SimulateError(plain, {"workload.rate_curve=[[0, 0], [10, 0]]"}),
+                       "workload.rate_curve"));
   EXPECT_TRUE(
-      Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 1], [0, 2]]"}), "workload.rate_curve"));
-  EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 1, 3]]"}), "[t_s, rate]"));
+      Contains(SimulateError(plain, {"workload.kind=closed", "workload.rate_curve=[[0, 1]]"}),
+               "poisson, gamma or sessions"));
   EXPECT_TRUE(
-      Contains(ErrorOf(plain, {"workload.rate_curve=[[0, 0], [10, 0]]"}), "workload.rate_curve"));
-  EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.kind=closed", "workload.rate_curve=[[0, 1]]"}),
-                       "poisson, gamma or sessions"));
-  EXPECT_TRUE(
-      Contains(ErrorOf(plain, {"workload.rate_period_s=10"}), "needs a workload.rate_curve"));
-  EXPECT_TRUE(Contains(ErrorOf(plain, {"workload.diurnal.trough_rate=1"}), "peak_rate"));
-  EXPECT_TRUE(
-      Contains(ErrorOf(plain, {"workload.diurnal.peak_rate=1", "workload.diurnal.trough_rate=5"}),
-               "must not exceed"));
+      Contains(SimulateError(plain, {"workload.rate_period_s=10"}), "needs a workload.rate_curve"));
+  EXPECT_TRUE(Contains(SimulateError(plain, {"workload.diurnal.trough_rate=1"}), "peak_rate"));
+  EXPECT_TRUE(Contains(
+      SimulateError(plain, {"workload.diurnal.peak_rate=1", "workload.diurnal.trough_rate=5"}),
+      "must not exceed"));
 }
 
 const char* kSpeculative = R"(
@@ -206,17 +183,17 @@ TEST(ScenarioSpeculative, MtpWithNoAcceptanceCostsMoreThanNone) {
 
 TEST(ScenarioSpeculative, BadDraftModelsAreExplained) {
   EXPECT_TRUE(Contains(
-      ErrorOf(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model"}),
+      SimulateError(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model"}),
       "needs speculative.draft_model"));
-  EXPECT_TRUE(
-      Contains(ErrorOf(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model",
-                                      "speculative.draft_model=llama-3.1-8c"}),
-               "llama-3.1-8b"));
-  EXPECT_TRUE(
-      Contains(ErrorOf(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model",
-                                      "speculative.draft_model=qwen3-32b"}),
-               "tokenizer"));
-  EXPECT_TRUE(Contains(ErrorOf(kSpeculative, {"speculative.method=medusa"}), "draft_model"));
+  EXPECT_TRUE(Contains(
+      SimulateError(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model",
+                                   "speculative.draft_model=llama-3.1-8c"}),
+      "llama-3.1-8b"));
+  EXPECT_TRUE(Contains(
+      SimulateError(kSpeculative, {"speculative.num_tokens=3", "speculative.method=draft_model",
+                                   "speculative.draft_model=qwen3-32b"}),
+      "tokenizer"));
+  EXPECT_TRUE(Contains(SimulateError(kSpeculative, {"speculative.method=medusa"}), "draft_model"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -35,5 +36,8 @@ std::string ValidationReportHtml(const nlohmann::json& validation_json);
 
 // The page around any report data: {"kind": "simulation"|"validation", ...}.
 std::string ReportHtml(const std::string& title, const nlohmann::json& data);
+
+// Text made safe inside HTML elements and double-quoted attributes.
+std::string HtmlEscape(std::string_view text);
 
 }  // namespace tokenfab
