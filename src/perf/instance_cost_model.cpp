@@ -185,7 +185,14 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
     const double ep = parallelism_.ep;
     const double pair_bytes = activations(tokens * k / ep, pc.expert, g / ep);
     const double shared = pc.shared_experts / at + pc.router_per_layer;
-    moe = Roofline(2 * tokens * k * pc.expert / g * ExpertImbalance(tokens) / grouped,
+    // Token permutation around the grouped GEMMs (memory-bound elementwise kernels): the
+    // expand step reads each local token and writes one copy per chosen expert in expert
+    // order; the finalize step reads every pair's expert output back and writes the
+    // token's weighted sum. The GEMMs' own reads and writes of the copies are in pair_bytes.
+    const double permutation = 2 * (tokens * k / ep + local_tokens) * hidden * act_bytes_ /
+                               (gpu_.hbm_bandwidth * engine_.memory_efficiency);
+    moe = permutation +
+          Roofline(2 * tokens * k * pc.expert / g * ExpertImbalance(tokens) / grouped,
                    (touched * pc.expert / g * weight_bytes_ + pair_bytes) / grouped, gemm_eff) +
           Roofline(2 * local_tokens * shared,
                    shared * weight_bytes_ +

@@ -57,7 +57,7 @@ std::string RowScenarioYaml(const MeasuredRow& row, std::int64_t max_requests) {
   if (row.num_gpus) y += fmt::format("  num_gpus: {}\n", *row.num_gpus);
   y += ParallelismYaml(row);
   y += fmt::format("precision:\n  weights: {}\n", Quoted(row.precision));
-  y += fmt::format("engine:\n  profile: {}\n", Quoted(EngineProfileFor(row.framework)));
+  y += fmt::format("engine:\n  profile: {}\n", Quoted(RowProfile(row)));
   return y + WorkloadYaml(row, max_requests);
 }
 
@@ -105,10 +105,18 @@ std::string EngineProfileFor(const std::string& framework) {
   return "vllm";
 }
 
+std::string RowProfile(const MeasuredRow& row) {
+  const std::string key = "engine.profile=";
+  for (const std::string& s : row.settings) {
+    if (s.rfind(key, 0) == 0) return s.substr(key.size());
+  }
+  return EngineProfileFor(row.framework);
+}
+
 bool RowSelected(const MeasuredRow& row, const ValidateOptions& o) {
   if (o.split != "all" && row.split != o.split) return false;
   if (!o.metric_class.empty() && MetricClassOf(row.metric) != o.metric_class) return false;
-  if (!o.profile.empty() && EngineProfileFor(row.framework) != o.profile) return false;
+  if (!o.profile.empty() && RowProfile(row) != o.profile) return false;
   if (o.filter.empty()) return true;
   auto has = [&](const std::string& s) { return s.find(o.filter) != std::string::npos; };
   return has(row.id) || has(row.model) || has(row.gpu);
@@ -117,7 +125,8 @@ bool RowSelected(const MeasuredRow& row, const ValidateOptions& o) {
 Result<Scenario> RowScenario(const MeasuredRow& row, std::int64_t max_requests) {
   auto yaml = CatchInputErrors([&] { return RowScenarioYaml(row, max_requests); });
   if (!yaml) return yaml.error();
-  return ParseScenario(*yaml, "measured row " + row.id);
+  // The row's documented settings override the defaults its columns imply.
+  return ParseScenario(*yaml, "measured row " + row.id, row.settings);
 }
 
 Result<double> MetricValue(const nlohmann::json& metrics, const std::string& metric) {

@@ -194,10 +194,44 @@ void AssignSplit(const std::map<std::string, std::string>& split, std::vector<Me
   }
 }
 
+Result<std::map<std::string, std::vector<std::string>>> ParseRowSettings(
+    const std::string& csv_text, const std::string& origin) {
+  return CatchInputErrors([&] {
+    const CsvTable t = ParseCsvOrThrow(csv_text, origin);
+    std::map<std::string, std::vector<std::string>> settings;
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+      const RowReader r(t, i, origin);
+      const std::string key = r.Text("key");
+      if (key.empty() || r.Text("value").empty() || r.Text("source").empty()) {
+        throw InputError(fmt::format("{}:{}: every setting needs a key, a value and a source",
+                                     origin, t.lines[i]));
+      }
+      settings[r.Text("id")].push_back(key + "=" + r.Text("value"));
+    }
+    return settings;
+  });
+}
+
+void AssignRowSettings(const std::map<std::string, std::vector<std::string>>& settings,
+                       std::vector<MeasuredRow>& rows) {
+  for (MeasuredRow& row : rows) {
+    const auto it = settings.find(row.id);
+    if (it != settings.end()) row.settings = it->second;
+  }
+}
+
 Result<std::vector<MeasuredRow>> LoadMeasuredTable(const std::string& measured_path,
                                                    const std::string& split_path) {
   auto rows = LoadMeasuredRows(measured_path);
   if (!rows) return rows;
+  const std::string settings_path = RowSettingsPathFor(measured_path);
+  if (std::filesystem::exists(settings_path)) {
+    auto text = ReadTextFile(settings_path);
+    if (!text) return text.error();
+    auto settings = ParseRowSettings(*text, settings_path);
+    if (!settings) return settings.error();
+    AssignRowSettings(*settings, *rows);
+  }
   std::string path = split_path;
   if (path.empty()) {
     path = SplitPathFor(measured_path);
@@ -210,6 +244,10 @@ Result<std::vector<MeasuredRow>> LoadMeasuredTable(const std::string& measured_p
 }
 
 std::string DefaultMeasuredPath() { return Catalog::DefaultDataDir() + "/validation/measured.csv"; }
+
+std::string RowSettingsPathFor(const std::string& measured_path) {
+  return (std::filesystem::path(measured_path).parent_path() / "row_settings.csv").string();
+}
 
 std::string SplitPathFor(const std::string& measured_path) {
   return (std::filesystem::path(measured_path).parent_path() / "split.csv").string();

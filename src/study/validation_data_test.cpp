@@ -84,5 +84,38 @@ TEST(MeasuredTable, SplitCoversEverySimulatableRow) {
   EXPECT_GT(holdout, 250);
 }
 
+TEST(RowSettings, ParseKeepsOrderAndNeedsASource) {
+  auto s = ParseRowSettings(
+      "id,key,value,source\n"
+      "a,engine.profile,trtllm-engine,raw framework\n"
+      "a,precision.kv_cache,bf16,perf overview\n",
+      "rs.csv");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->at("a").size(), 2u);
+  EXPECT_EQ(s->at("a")[0], "engine.profile=trtllm-engine");
+  EXPECT_EQ(s->at("a")[1], "precision.kv_cache=bf16");
+  auto missing = ParseRowSettings("id,key,value,source\na,engine.profile,trtllm,\n", "rs.csv");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("rs.csv:2"), std::string::npos) << missing.error().message;
+}
+
+// Every documented setting names a row of the table, and the shipped table loads them.
+TEST(RowSettings, ShippedSettingsNameRowsOfTheTable) {
+  auto text = ReadTextFile(kSource + "/data/validation/row_settings.csv");
+  ASSERT_TRUE(text) << text.error().message;
+  auto settings = ParseRowSettings(*text, "row_settings.csv");
+  ASSERT_TRUE(settings) << settings.error().message;
+  auto rows = LoadMeasuredTable(kSource + "/data/validation/measured.csv", "");
+  ASSERT_TRUE(rows) << rows.error().message;
+  std::set<std::string> ids;
+  int with_settings = 0;
+  for (const MeasuredRow& r : *rows) {
+    ids.insert(r.id);
+    with_settings += !r.settings.empty();
+  }
+  for (const auto& [id, list] : *settings) EXPECT_TRUE(ids.count(id)) << id;
+  EXPECT_EQ(with_settings, static_cast<int>(settings->size()));
+}
+
 }  // namespace
 }  // namespace tokenfab

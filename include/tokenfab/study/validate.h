@@ -36,6 +36,9 @@ std::string MetricClassOf(const std::string& metric);
 
 // The engine profile that stands for a framework: trtllm, vllm, sglang; anything else vllm.
 std::string EngineProfileFor(const std::string& framework);
+// The profile a row runs: its documented engine.profile setting (row_settings.csv: e.g. the
+// TensorRT-engine runtime of older TensorRT-LLM versions), else EngineProfileFor(framework).
+std::string RowProfile(const MeasuredRow& row);
 
 // Whether the row passes the options' split, filter, class and profile selection.
 bool RowSelected(const MeasuredRow& row, const ValidateOptions& options);

@@ -48,6 +48,9 @@ struct MeasuredRow {
   double value = 0;    // in the metric's unit
   std::string source;
   std::string split;  // "fit", "holdout", or "" when split.csv does not list the row
+  // Engine settings the row's source documents beyond the table's columns (row_settings.csv):
+  // scenario overrides "key=value" (e.g. "precision.kv_cache=bf16"), applied in file order.
+  std::vector<std::string> settings;
 };
 
 // Reads the rows of a measured.csv; errors name origin:line and the column.
@@ -61,7 +64,15 @@ Result<std::map<std::string, std::string>> ParseSplit(const std::string& csv_tex
 Result<std::map<std::string, std::string>> LoadSplit(const std::string& path);
 void AssignSplit(const std::map<std::string, std::string>& split, std::vector<MeasuredRow>& rows);
 
-// The rows of a measured table with their split. `split_path` "" means the split.csv beside
+// row_settings.csv: id,key,value,source, one documented engine setting of a row per line
+// (key a scenario key, value as for --set).
+Result<std::map<std::string, std::vector<std::string>>> ParseRowSettings(
+    const std::string& csv_text, const std::string& origin);
+void AssignRowSettings(const std::map<std::string, std::vector<std::string>>& settings,
+                       std::vector<MeasuredRow>& rows);
+
+// The rows of a measured table with their split and the row_settings.csv beside the table
+// (when there is one). `split_path` "" means the split.csv beside
 // the table if there is one (else every row's split stays "").
 Result<std::vector<MeasuredRow>> LoadMeasuredTable(const std::string& measured_path,
                                                    const std::string& split_path);
@@ -69,6 +80,7 @@ Result<std::vector<MeasuredRow>> LoadMeasuredTable(const std::string& measured_p
 // <data dir>/validation/measured.csv and the split.csv beside a given table.
 std::string DefaultMeasuredPath();
 std::string SplitPathFor(const std::string& measured_path);
+std::string RowSettingsPathFor(const std::string& measured_path);
 
 Result<std::string> ReadTextFile(const std::string& path);
 
