@@ -24,7 +24,7 @@ struct ValidateArgs {
   std::string metric_class;
   std::string profile;
   std::vector<std::string> calibration;
-  std::int64_t max_requests = 2000;
+  std::int64_t max_requests = 30000;
   int threads = 0;
   bool quiet = false;
 };
@@ -47,7 +47,7 @@ std::string CommandLine(const ValidateArgs& a) {
   add("--class", a.metric_class);
   add("--profile", a.profile);
   for (const std::string& f : a.calibration) add("--calibration", f);
-  if (a.max_requests != 2000) add("--max-requests", std::to_string(a.max_requests));
+  if (a.max_requests != 30000) add("--max-requests", std::to_string(a.max_requests));
   add("--report", a.report);
   return c;
 }
@@ -125,7 +125,7 @@ void AddValidate(CLI::App& app) {
   cmd->add_option("--calibration", a->calibration,
                   "calibrated engine constants (YAML; repeatable)");
   cmd->add_option("--max-requests", a->max_requests,
-                  "requests per simulation at most (default 2000)")
+                  "requests per simulation at most (default 30000: every row runs its own count)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", a->threads, "worker threads (default: one per core)");
   cmd->add_option("--report", a->report, "write a report: PATH.md (Markdown) or PATH.html");

@@ -91,7 +91,7 @@ def simulate(scenario=None, *, requests=False, iterations=False, seed=None, set=
 
 
 def validate(*, data=None, split_file=None, split="all", filter=None, metric_class=None,
-             profile=None, calibration=(), max_requests=2000, threads=0):
+             profile=None, calibration=(), max_requests=30000, threads=0):
     """Simulates every published measurement of a table, as `tokenfab validate --json`.
 
     data: the measured table (CSV); None for data/validation/measured.csv.

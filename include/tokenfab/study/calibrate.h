@@ -28,7 +28,7 @@ struct CalibrateOptions {
   int max_rows = 0;           // fit an evenly spaced subset of at most this many rows (0 = all)
   int max_evaluations = 200;  // objective evaluations per fit
   int min_rows_per_gpu = 6;   // per_gpu: GPUs with fewer fit rows keep the all-GPU constants
-  std::int64_t report_max_requests = 2000;  // simulations of the before/after report
+  std::int64_t report_max_requests = 30000;  // simulations of the before/after report
   int threads = 0;
 };
 
