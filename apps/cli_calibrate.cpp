@@ -33,6 +33,7 @@ std::string CommandLine(const CalibrateArgs& a) {
   add("--split-file", a.split_file);
   add("--gpu", o.gpu);
   if (o.per_gpu) c += " --per-gpu";
+  if (o.per_architecture) c += " --per-architecture";
   for (const std::string& name : o.constants) add("--constant", name);
   for (const std::string& name : o.per_gpu_constants) add("--per-gpu-constant", name);
   add("--class", o.metric_class);
@@ -116,6 +117,9 @@ void AddCalibrate(CLI::App& app) {
                   "fit/holdout split; default: split.csv beside the table");
   cmd->add_option("--gpu", o.gpu, "fit only this GPU's rows (written under gpus:)");
   cmd->add_flag("--per-gpu", o.per_gpu, "after the all-GPU fit, refit each GPU with enough rows");
+  cmd->add_flag("--per-architecture", o.per_architecture,
+                "with --per-gpu: refit the GPUs of one catalog architecture together (written "
+                "under each of its GPUs)");
   cmd->add_option(
       "--constant", o.constants,
       "constant to fit (repeatable; default all: iteration_overhead_s, gemm_efficiency, "

@@ -34,13 +34,13 @@ CliOutput RunCli(const std::string& args) {
 }
 
 // Held-out errors reached with the shipped calibration (docs/validation.md), APE %.
-constexpr double kThroughputMedianReached = 7.9;
-constexpr double kThroughputP90Reached = 32.9;
-constexpr double kTpotMedianReached = 6.9;
+constexpr double kThroughputMedianReached = 8.3;
+constexpr double kThroughputP90Reached = 32.3;
+constexpr double kTpotMedianReached = 7.6;
 // TPOT p90 (the 3rd worst of 25 rows) is set by the Triton 202/214-token rows at 32 req/s and
 // infinite rate (trtol-0050/0053/0158/0161, 1.3-1.4x), whose descriptions are being audited;
 // every other held-out TPOT row is within 19 %.
-constexpr double kTpotP90Reached = 35.0;
+constexpr double kTpotP90Reached = 35.9;
 
 // The constants `tokenfab calibrate` fitted to the fit rows, as docs/validation.md applies them.
 const char kCalibration[] =
@@ -96,7 +96,7 @@ TEST(ValidationAccuracy, DISABLED_HoldoutThroughputMeetsTheGoal) {
 }
 
 // Regression guard, NOT the goal: the held-out throughput error reached with the shipped
-// calibration (median 7.9 %, p90 32.9 % when written) plus 2 points of slack. Tighten it when
+// calibration (median 8.3 %, p90 32.3 % when written) plus 2 points of slack. Tighten it when
 // the model improves; replace it by the goal test above once that passes.
 TEST(ValidationAccuracy, HoldoutThroughputDoesNotRegressPastTheLevelReached) {
   const nlohmann::json j = HoldoutThroughputJson();

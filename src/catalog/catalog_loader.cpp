@@ -270,7 +270,7 @@ class CatalogLoader {
         MakeSchema("gpus", "gpu", {"name", "vendor"},
                    {"fp4_dense", "fp8_dense", "bf16_dense", "tf32_dense", "fp32_dense", "fp8_mamf",
                     "bf16_mamf", "hbm", "hbm_bandwidth", "scale_up_bandwidth", "scale_up_domain",
-                    "scale_out_bandwidth", "tdp"});
+                    "scale_out_bandwidth", "tdp", "architecture"});
     ForEachEntry(dir_ + "/gpus.yaml", gpus,
                  [&](const EntryReader& r) { catalog_.gpus_.emplace(r.id(), ReadGpu(r)); });
     const Schema systems =
@@ -305,6 +305,7 @@ class CatalogLoader {
     g.id = r.id();
     g.name = r.Text("name");
     g.vendor = r.Text("vendor");
+    g.architecture = r.Has("architecture") ? r.Text("architecture") : r.id();
     g.peak_flops[Index(Precision::kFp4)] = r.OptionalQuantity("fp4_dense", kFlops);
     g.peak_flops[Index(Precision::kFp8)] = r.OptionalQuantity("fp8_dense", kFlops);
     // FP16 and BF16 run at the same tensor rate on every catalogued GPU.

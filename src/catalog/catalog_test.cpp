@@ -70,6 +70,16 @@ TEST(CatalogTest, H100SxmHasTheSourcedNumbers) {
   EXPECT_DOUBLE_EQ(gpu->achievable_matmul_flops[static_cast<std::size_t>(Precision::kBf16)],
                    794.5e12);
   EXPECT_NE(gpu->sources.find("ml-engineering"), std::string::npos);
+  EXPECT_EQ(gpu->architecture, "hopper");
+}
+
+// GPUs on the same silicon share an architecture (calibrate --per-architecture fits them
+// together).
+TEST(CatalogTest, GpusOfOneChipShareAnArchitecture) {
+  EXPECT_EQ(BuiltIn().Gpu("h200-sxm")->architecture, "hopper");
+  EXPECT_EQ(BuiltIn().Gpu("gh200")->architecture, "hopper");
+  EXPECT_EQ(BuiltIn().Gpu("b200")->architecture, BuiltIn().Gpu("gb200")->architecture);
+  EXPECT_NE(BuiltIn().Gpu("b200")->architecture, "hopper");
 }
 
 // The GEMM ceiling is the MAMF measurement where there is one; other formats take the

@@ -44,12 +44,14 @@ double MeanSquaredLogError(const std::vector<RowOutcome>& outcomes) {
   return outcomes.empty() ? 0 : sum / outcomes.size();
 }
 
-// Fits the constants `indices` of `scope` ("" = all GPUs) over `rows`, starting from `base`.
+// Fits the constants `indices` of `scope` ("" = all GPUs) over `rows`, starting from `base`;
+// the values go under each GPU of `gpus` (default: the GPU `scope`).
 ConstantsFit FitScope(const std::vector<PreparedRow>& rows, const Calibration& base,
                       const std::string& scope, const std::vector<int>& indices,
-                      const CalibrateOptions& o) {
+                      const CalibrateOptions& o, std::vector<std::string> gpus = {}) {
+  if (gpus.empty() && !scope.empty()) gpus.push_back(scope);
   EngineProfile start_profile = rows.front().resolved->engine;  // the catalog's profile
-  ApplyCalibration(base, scope, start_profile);
+  ApplyCalibration(base, gpus.empty() ? scope : gpus.front(), start_profile);
   std::vector<double> x0, step, lo, hi;
   for (int i : indices) {
     const CalibratedConstant& c = CalibratedConstants()[i];
@@ -61,8 +63,11 @@ ConstantsFit FitScope(const std::vector<PreparedRow>& rows, const Calibration& b
   auto with = [&](const std::vector<double>& x) {
     Calibration c = base;
     ProfileCalibration& p = c.profiles[o.profile];
-    ConstantOverrides& target = scope.empty() ? p.constants : p.gpus[scope];
-    for (std::size_t k = 0; k < indices.size(); ++k) target[indices[k]] = x[k];
+    auto set = [&](ConstantOverrides& target) {
+      for (std::size_t k = 0; k < indices.size(); ++k) target[indices[k]] = x[k];
+    };
+    if (gpus.empty()) set(p.constants);
+    for (const std::string& gpu : gpus) set(p.gpus[gpu]);
     return c;
   };
   auto objective = [&](const std::vector<double>& x) {
@@ -98,9 +103,16 @@ std::vector<PreparedRow> Simulatable(std::vector<PreparedRow> rows) {
   return rows;
 }
 
+// The scope a GPU's constants are refitted in: its catalog architecture or itself.
+std::string RefitScope(const Catalog& catalog, const std::string& gpu, const CalibrateOptions& o) {
+  if (!o.per_architecture) return gpu;
+  const auto spec = catalog.Gpu(gpu);
+  return spec && !spec->architecture.empty() ? spec->architecture : gpu;
+}
+
 void FitAll(const std::vector<PreparedRow>& rows, const std::vector<int>& indices,
             const std::vector<int>& per_gpu_indices, const CalibrateOptions& o,
-            CalibrationResult& result) {
+            const Catalog& catalog, CalibrationResult& result) {
   Calibration base;
   base.profiles[o.profile].profile = o.profile;
   if (!o.gpu.empty()) {
@@ -112,16 +124,22 @@ void FitAll(const std::vector<PreparedRow>& rows, const std::vector<int>& indice
   result.calibration.constants = result.fits.back().values;
   if (!o.per_gpu) return;
   base.profiles[o.profile].constants = result.calibration.constants;
-  std::set<std::string> gpus;
-  for (const PreparedRow& p : rows) gpus.insert(p.row.gpu);
-  for (const std::string& gpu : gpus) {
+  std::set<std::string> scopes;
+  for (const PreparedRow& p : rows) scopes.insert(RefitScope(catalog, p.row.gpu, o));
+  for (const std::string& scope : scopes) {
     std::vector<PreparedRow> mine;
     for (const PreparedRow& p : rows) {
-      if (p.row.gpu == gpu) mine.push_back(p);
+      if (RefitScope(catalog, p.row.gpu, o) == scope) mine.push_back(p);
     }
     if (static_cast<int>(mine.size()) < o.min_rows_per_gpu) continue;
-    result.fits.push_back(FitScope(Subsample(mine, o.max_rows), base, gpu, per_gpu_indices, o));
-    result.calibration.gpus[gpu] = result.fits.back().values;
+    // An architecture's values hold for each of its catalogued GPUs, measured or not.
+    std::vector<std::string> members;
+    for (const auto& [id, spec] : catalog.gpus()) {
+      if (RefitScope(catalog, id, o) == scope) members.push_back(id);
+    }
+    result.fits.push_back(
+        FitScope(Subsample(mine, o.max_rows), base, scope, per_gpu_indices, o, members));
+    for (const std::string& gpu : members) result.calibration.gpus[gpu] = result.fits.back().values;
   }
 }
 
@@ -154,7 +172,7 @@ Result<CalibrationResult> Calibrate(const std::vector<MeasuredRow>& table, const
   CalibrationResult result;
   result.calibration.profile = o.profile;
   for (const PreparedRow& p : prepared) result.calibration.rows.push_back(p.row.id);
-  FitAll(prepared, *indices, *per_gpu_indices, o, result);
+  FitAll(prepared, *indices, *per_gpu_indices, o, catalog, result);
   Calibration none;
   Calibration fitted;
   fitted.profiles[o.profile] = result.calibration;

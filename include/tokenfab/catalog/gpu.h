@@ -12,6 +12,10 @@ struct GpuSpec {
   std::string id;    // catalog id, e.g. "h100-sxm"
   std::string name;  // "NVIDIA H100 SXM5 80GB"
   std::string vendor;
+  // Chip generation ("hopper", "blackwell", ...): GPUs of one generation run the same kernels
+  // (same SM and tensor cores), so calibrate --per-architecture fits their kernel efficiencies
+  // together. Empty = its own id.
+  std::string architecture;
   // Peak dense tensor FLOP/s indexed by Precision; 0 where the format is not supported in
   // hardware (then the cost model runs that format at the next wider supported one).
   std::array<double, 5> peak_flops{};

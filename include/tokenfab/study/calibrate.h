@@ -15,9 +15,12 @@
 namespace tokenfab {
 
 struct CalibrateOptions {
-  std::string profile = "trtllm";      // engine profile whose constants are fitted
-  std::string gpu;                     // fit only this GPU's rows, into `gpus:` ("" = all GPUs)
-  bool per_gpu = false;                // after the all-GPU fit, refit each GPU over it
+  std::string profile = "trtllm";  // engine profile whose constants are fitted
+  std::string gpu;                 // fit only this GPU's rows, into `gpus:` ("" = all GPUs)
+  bool per_gpu = false;            // after the all-GPU fit, refit each GPU over it
+  // per_gpu: fit the GPUs of one catalog `architecture` together (same kernels on the same
+  // silicon) and write the values under each of its GPUs; else each GPU on its own
+  bool per_architecture = false;
   std::vector<std::string> constants;  // names to fit (empty = all CalibratedConstants())
   // per_gpu: the constants refitted per GPU (empty = the same as `constants`)
   std::vector<std::string> per_gpu_constants;
@@ -33,7 +36,7 @@ struct CalibrateOptions {
 };
 
 struct ConstantsFit {
-  std::string scope;         // "all GPUs" or a GPU id
+  std::string scope;         // "all GPUs", a GPU id or an architecture
   ConstantOverrides values;  // fitted constants (the others unset)
   int rows = 0;
   int evaluations = 0;
