@@ -17,9 +17,11 @@ int HashBlockTokens(const SchedulerConfig& c) {
 }  // namespace
 
 Instance::Instance(int index, const InstanceCostModel* cost, const SchedulerConfig& config,
-                   std::vector<Request>* requests, InstanceRole role)
+                   std::vector<Request>* requests, InstanceRole role, DecodeCostCache* decode_cache)
     : index_(index),
       cost_(cost),
+      own_decode_cache_(decode_cache ? nullptr : std::make_unique<DecodeCostCache>()),
+      decode_cache_(decode_cache ? decode_cache : own_decode_cache_.get()),
       config_(config),
       requests_(requests),
       role_(role),
@@ -160,7 +162,7 @@ SimTime Instance::StartIteration(SimTime now) {
   ScheduleDecode(batch);
   SchedulePrefill(batch);
   if (batch.Empty()) return -1;
-  const IterationCost cost = cost_->Cost(batch);
+  const IterationCost cost = cost_->Cost(batch, *decode_cache_);
   record_.start = now;
   record_.end = now + SecondsToSimTime(cost.seconds);
   record_.batch = batch;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <queue>
 
 #include "metrics_collector.h"
@@ -89,13 +90,14 @@ class Run {
   void Finished(RequestId id, SimTime now);
   void StartIdleInstances(SimTime now);
   void Deliver(int index, SimTime now);
-  void ReportSteps();
+  void ReportSteps(const Instance& inst, std::size_t count);
 
   const ServeConfig& config_;
   WorkloadSource source_;
   ServeResult result_;
   std::vector<Instance> instances_;
-  std::vector<Router> routers_;  // one per pool
+  std::vector<std::unique_ptr<DecodeCostCache>> decode_caches_;  // one per pool
+  std::vector<Router> routers_;                                  // one per pool
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   std::uint64_t seq_ = 0;
   std::vector<Draw> follow_ups_;  // closed-loop and session requests waiting to arrive
@@ -103,7 +105,6 @@ class Run {
   std::vector<RequestId> free_requests_;  // reusable slots when !keep_requests
   std::vector<int> dirty_;
   IterationOutcome outcome_;
-  std::vector<IterationRecord> steps_;  // fast-forwarded steps to report
   bool fast_forward_ = false;
   std::unique_ptr<MetricsCollector> metrics_;
   std::string error_;
@@ -187,20 +188,19 @@ void Run::Finished(RequestId id, SimTime now) {
 void Run::Deliver(int index, SimTime now) {
   Instance& inst = instances_[index];
   if (!inst.Stretched()) return;
-  const bool changed = inst.CutStretch(now, steps_);
-  ReportSteps();
+  ReportSteps(inst, inst.StepsEndedBy(now));
+  const bool changed = inst.CutStretch(now);
   if (changed && inst.Busy()) PushIterationEnd(index);
 }
 
-void Run::ReportSteps() {
-  for (const IterationRecord& it : steps_) metrics_->OnIteration(it);
-  steps_.clear();
+void Run::ReportSteps(const Instance& inst, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) metrics_->OnIteration(inst.StretchRecord(i));
 }
 
 void Run::OnIterationEnd(int index, SimTime now) {
   Instance& inst = instances_[index];
-  inst.TakeStretch(steps_);
-  ReportSteps();
+  ReportSteps(inst, inst.StretchSteps());
+  inst.DropStretch();
   outcome_.Clear();
   inst.FinishIteration(outcome_);
   metrics_->OnIteration(inst.last_iteration());
@@ -265,9 +265,10 @@ Result<ServeResult> Run::Execute() {
     }
     if (scheduler.prefix_hashes == nullptr)
       scheduler.prefix_hashes = &config_.workload.trace_hashes;
+    decode_caches_.push_back(std::make_unique<DecodeCostCache>());
     for (int i = 0; i < pool.instances; ++i) {
       instances_.emplace_back(static_cast<int>(instances_.size()), pool.cost, scheduler,
-                              &result_.requests, pool.role);
+                              &result_.requests, pool.role, decode_caches_.back().get());
       result_.instance_pool.push_back(static_cast<int>(p));
     }
     routers_.emplace_back(pool.router, first, pool.instances);
