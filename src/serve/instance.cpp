@@ -26,8 +26,8 @@ Instance::Instance(int index, const InstanceCostModel* cost, const SchedulerConf
       requests_(requests),
       role_(role),
       phase_count_(static_cast<std::size_t>(config.kv_block_size), 0),
-      cache_(HashBlockTokens(config), config.kv_block_size, config.prefix_hashes),
-      caching_(config.prefix_caching && role != InstanceRole::kDecode) {
+      caching_(config.prefix_caching && role != InstanceRole::kDecode),
+      cache_(HashBlockTokens(config), config.kv_block_size, config.prefix_hashes) {
   total_blocks_ = cost->memory().kv_capacity_tokens / config.kv_block_size;
   const double per_step = ExpectedTokensPerStep(config.spec_tokens, config.spec_acceptance);
   step_rate_ = std::llround(per_step * static_cast<double>(std::int64_t{1} << kRateShift));

@@ -205,6 +205,7 @@ class Instance {
   void CompletePrefill(RequestId id, SimTime now, IterationOutcome& outcome);
 
   static constexpr int kRateShift = 20;  // step_rate_ is fixed point with 20 fraction bits
+  static constexpr std::int64_t kOneTokenPerStep = std::int64_t{1} << kRateShift;
   static constexpr std::int64_t kNever = INT64_MAX;
 
   int index_;
@@ -235,15 +236,11 @@ class Instance {
   std::int64_t next_finish_ = kNever;
   bool decode_step_running_ = false;
 
+  bool busy_ = false;
+  bool caching_ = false;  // prefix caching on (never on decode-role instances)
+  int outstanding_ = 0;
   std::int64_t total_blocks_ = 0;
   std::int64_t used_blocks_ = 0;  // private blocks of running requests
-  PrefixCache cache_;
-  bool caching_ = false;  // prefix caching on (never on decode-role instances)
-  std::int64_t prompt_tokens_ = 0;
-  std::int64_t prefix_hit_tokens_ = 0;
-  int outstanding_ = 0;
-  std::int64_t preemptions_ = 0;
-  bool busy_ = false;
   IterationRecord record_;
 
   // The stretch (FastForward): planned steady decode steps before the running iteration,
@@ -260,6 +257,13 @@ class Instance {
   std::vector<StretchStep> ahead_;
   std::int64_t stretch_step_ = 0;
   SimTime stretch_start_ = 0;
+
+  // Last: what a decode step does not touch (the scheduler's hot state above fits fewer
+  // cache lines).
+  PrefixCache cache_;
+  std::int64_t prompt_tokens_ = 0;
+  std::int64_t prefix_hit_tokens_ = 0;
+  std::int64_t preemptions_ = 0;
 };
 
 }  // namespace tokenfab
