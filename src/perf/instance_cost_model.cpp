@@ -200,7 +200,22 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
                    gemm_eff);
   }
 
-  // Attention core. Heads on this GPU and their KV elements per token.
+  const double gemm =
+      m.num_layers * attn_proj + m.NumDenseLayers() * dense_mlp + m.num_moe_layers * moe;
+  // Output head: only tokens that sample produce logits.
+  const double head = HeadSeconds(b.decode_sequences * b.tokens_per_decode + b.prefill_completions);
+
+  cost.gemm_s = gemm + head;
+  cost.attention_s = AttentionSeconds(b);
+  return cost.gemm_s + cost.attention_s;
+}
+
+// One GPU's attention core through all layers.
+double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
+  const ModelSpec& m = model_;
+  const double dp = parallelism_.AttentionDataParallel();
+  const double at = parallelism_.AttentionTensorParallel();
+  // Heads on this GPU and their KV elements per token.
   const double heads = m.num_heads / at;
   double prefill_flops_per_pair, decode_flops_per_ctx, kv_elements;
   if (m.attention == AttentionKind::kMla) {
@@ -230,17 +245,7 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
                                        std::min(b.decode_context_tokens, b.decode_sequences * w));
   }
   const int window_layers = m.sliding_window > 0 ? m.sliding_window_layers : 0;
-  const double attention =
-      (m.num_layers - window_layers) * full_attention + window_layers * window_attention;
-
-  const double gemm =
-      m.num_layers * attn_proj + m.NumDenseLayers() * dense_mlp + m.num_moe_layers * moe;
-  // Output head: only tokens that sample produce logits.
-  const double head = HeadSeconds(b.decode_sequences * b.tokens_per_decode + b.prefill_completions);
-
-  cost.gemm_s = gemm + head;
-  cost.attention_s = attention;
-  return gemm + head + attention;
+  return (m.num_layers - window_layers) * full_attention + window_layers * window_attention;
 }
 
 // With expert parallelism the layer waits for the most loaded rank. Under uniform routing the
@@ -307,6 +312,31 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   if (batch.Empty()) return cost;
   const double compute = LayerStackSeconds(batch, cost);
   cost.communication_s = CommunicationSeconds(batch);
+  return WithOverheads(batch, compute, cost);
+}
+
+IterationCost InstanceCostModel::Cost(const BatchShape& batch, DecodeCostCache& cache) const {
+  const bool decode_only = batch.decode_sequences > 0 && batch.tokens_per_decode == 1 &&
+                           batch.prefill_tokens == 0 && batch.prefill_sequences == 0 &&
+                           batch.prefill_completions == 0 && batch.prefill_attention_pairs == 0;
+  if (!decode_only) return Cost(batch);
+  const auto n = static_cast<std::size_t>(batch.decode_sequences);
+  if (n >= cache.by_sequences.size()) cache.by_sequences.resize(n + 1);
+  DecodeCostCache::Entry& entry = cache.by_sequences[n];
+  if (!entry.known) {
+    const IterationCost cost = Cost(batch);
+    entry = {true, cost.gemm_s, cost.communication_s};
+    return cost;
+  }
+  IterationCost cost;
+  cost.gemm_s = entry.gemm_s;
+  cost.attention_s = AttentionSeconds(batch);
+  cost.communication_s = entry.communication_s;
+  return WithOverheads(batch, cost.gemm_s + cost.attention_s, cost);
+}
+
+IterationCost InstanceCostModel::WithOverheads(const BatchShape& batch, double compute,
+                                               IterationCost cost) const {
   cost.draft_s = DraftSeconds(batch);
   const double gpu = compute + cost.communication_s + cost.draft_s;
   // Host work the overlap scheduler runs beside the GPU shows only where it is longer. Every

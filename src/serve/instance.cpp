@@ -17,15 +17,17 @@ int HashBlockTokens(const SchedulerConfig& c) {
 }  // namespace
 
 Instance::Instance(int index, const InstanceCostModel* cost, const SchedulerConfig& config,
-                   std::vector<Request>* requests, InstanceRole role)
+                   std::vector<Request>* requests, InstanceRole role, DecodeCostCache* decode_cache)
     : index_(index),
       cost_(cost),
+      own_decode_cache_(decode_cache ? nullptr : std::make_unique<DecodeCostCache>()),
+      decode_cache_(decode_cache ? decode_cache : own_decode_cache_.get()),
       config_(config),
       requests_(requests),
       role_(role),
       phase_count_(static_cast<std::size_t>(config.kv_block_size), 0),
-      cache_(HashBlockTokens(config), config.kv_block_size, config.prefix_hashes),
-      caching_(config.prefix_caching && role != InstanceRole::kDecode) {
+      caching_(config.prefix_caching && role != InstanceRole::kDecode),
+      cache_(HashBlockTokens(config), config.kv_block_size, config.prefix_hashes) {
   total_blocks_ = cost->memory().kv_capacity_tokens / config.kv_block_size;
   const double per_step = ExpectedTokensPerStep(config.spec_tokens, config.spec_acceptance);
   step_rate_ = std::llround(per_step * static_cast<double>(std::int64_t{1} << kRateShift));
@@ -160,7 +162,7 @@ SimTime Instance::StartIteration(SimTime now) {
   ScheduleDecode(batch);
   SchedulePrefill(batch);
   if (batch.Empty()) return -1;
-  const IterationCost cost = cost_->Cost(batch);
+  const IterationCost cost = cost_->Cost(batch, *decode_cache_);
   record_.start = now;
   record_.end = now + SecondsToSimTime(cost.seconds);
   record_.batch = batch;

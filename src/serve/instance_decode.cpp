@@ -42,7 +42,9 @@ void Instance::JoinDecode(RequestId id) {
   // It finishes at the first step s with C(s + 1) >= C(join_step) + the tokens it still owes:
   // C(n) >= t  <=>  rate * n >= t * 2^shift.
   const std::int64_t owed = Emitted(step_) + r.output_tokens - r.generated;
-  const std::int64_t n = ((owed << kRateShift) + step_rate_ - 1) / step_rate_;
+  // Without speculation C(n) = n (and a 64-bit division is dear on this path).
+  const std::int64_t n =
+      step_rate_ == kOneTokenPerStep ? owed : ((owed << kRateShift) + step_rate_ - 1) / step_rate_;
   finish_heap_.push({n - 1, id, r.stamp});
   next_finish_ = finish_heap_.top().step;
   ++decoding_;

@@ -20,6 +20,7 @@ void Instance::FastForward(SimTime horizon, int max_steps) {
     return;
   }
   stretch_step_ = step_;
+  stretch_start_ = record_.start;
   const bool on_demand = config_.kv_admission == KvAdmission::kOnDemand;
   while (static_cast<int>(ahead_.size()) < max_steps && next_finish_ > step_) {
     // The running step ends without a finish; plan the next one as StartIteration would.
@@ -33,15 +34,14 @@ void Instance::FastForward(SimTime horizon, int max_steps) {
     BatchShape batch = record_.batch;
     batch.decode_context_tokens =
         static_cast<double>(kv_offset_sum_ + decoding_ * (Emitted(step_) + 1));
-    const IterationCost cost = cost_->Cost(batch);
+    const IterationCost cost = cost_->Cost(batch, *decode_cache_);
     const SimTime end = record_.end + SecondsToSimTime(cost.seconds);
     if (end >= horizon) {
       --step_;
       break;
     }
     if (need > 0) Allocate(need);
-    ahead_.push_back(record_);
-    ahead_.back().output_tokens = produced;
+    ahead_.push_back({record_.end, record_.joules, record_.kv_blocks_used, produced});
     record_.start = record_.end;
     record_.end = end;
     record_.batch = batch;
@@ -50,36 +50,46 @@ void Instance::FastForward(SimTime horizon, int max_steps) {
   }
 }
 
-bool Instance::CutStretch(SimTime t, std::vector<IterationRecord>& done) {
-  // Steps [0, k) of the stretch ended by t.
+IterationRecord Instance::StretchRecord(std::size_t i) const {
+  IterationRecord rec = record_;
+  const StretchStep& step = ahead_[i];
+  rec.start = i == 0 ? stretch_start_ : ahead_[i - 1].end;
+  rec.end = step.end;
+  rec.batch.decode_context_tokens = static_cast<double>(
+      kv_offset_sum_ + decoding_ * (Emitted(stretch_step_ + static_cast<std::int64_t>(i)) + 1));
+  rec.kv_blocks_used = step.kv_blocks_used;
+  rec.output_tokens = step.output_tokens;
+  rec.joules = step.joules;
+  return rec;
+}
+
+std::size_t Instance::StepsEndedBy(SimTime t) const {
   const auto first_open =
       std::upper_bound(ahead_.begin(), ahead_.end(), t,
-                       [](SimTime time, const IterationRecord& rec) { return time < rec.end; });
-  const auto k = static_cast<std::size_t>(first_open - ahead_.begin());
-  done.insert(done.end(), ahead_.begin(), first_open);
+                       [](SimTime time, const StretchStep& step) { return time < step.end; });
+  return static_cast<std::size_t>(first_open - ahead_.begin());
+}
+
+bool Instance::CutStretch(SimTime t) {
+  const std::size_t k = StepsEndedBy(t);  // steps [0, k) ended by t
   const bool ended_at_t = k > 0 && ahead_[k - 1].end == t;
   if (k == ahead_.size() && !ended_at_t) {
     ahead_.clear();  // the running iteration is in flight at t
     return false;
   }
   // Undo the steps after the one in flight at t (or after the one that ended at t).
-  step_ = stretch_step_ + static_cast<std::int64_t>(k);
   if (ended_at_t) {
-    record_ = ahead_[k - 1];
+    record_ = StretchRecord(k - 1);
     busy_ = false;
     decode_step_running_ = false;
   } else {
-    record_ = ahead_[k];
+    record_ = StretchRecord(k);
     record_.output_tokens = 0;
   }
+  step_ = stretch_step_ + static_cast<std::int64_t>(k);
   used_blocks_ = record_.kv_blocks_used - cache_.pinned_blocks();
   ahead_.clear();
   return true;
-}
-
-void Instance::TakeStretch(std::vector<IterationRecord>& done) {
-  done.insert(done.end(), ahead_.begin(), ahead_.end());
-  ahead_.clear();
 }
 
 }  // namespace tokenfab

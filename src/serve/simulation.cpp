@@ -3,36 +3,15 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <queue>
 
+#include "event_queue.h"
 #include "metrics_collector.h"
 #include "router.h"
 
 namespace tokenfab {
 namespace {
-
-// Same-instant events resolve in this order, then by sequence number: runs are reproducible.
-enum class EventKind : std::uint8_t {
-  kIterationEnd = 0,
-  kKvReady = 1,
-  kArrival = 2,
-  kFollowUp = 3
-};
-
-// Iteration ends at the same instant are ordered by (start, instance): the order in which
-// step-by-step simulation pushes them, whether or not a stretch skipped the steps before.
-struct Event {
-  SimTime time;
-  EventKind kind;
-  std::uint64_t seq;    // iteration end: the iteration's start; otherwise a push counter
-  std::int32_t target;  // instance (iteration end), request (KV ready), follow-up slot
-  bool operator>(const Event& o) const {
-    if (time != o.time) return time > o.time;
-    if (kind != o.kind) return kind > o.kind;
-    if (seq != o.seq) return seq > o.seq;
-    return target > o.target;
-  }
-};
 
 // Longest fast-forward stretch, in decode steps (bounds Instance's per-stretch buffer).
 constexpr int kMaxStretchSteps = 512;
@@ -61,14 +40,11 @@ class Run {
   }
   void PushIterationEnd(int index) {
     const IterationRecord& it = instances_[index].last_iteration();
-    events_.push({it.end, EventKind::kIterationEnd, static_cast<std::uint64_t>(it.start), index});
+    ends_.Set({it.end, EventKind::kIterationEnd, static_cast<std::uint64_t>(it.start), index});
   }
-  // An iteration end still planned (a cut stretch leaves its old end behind).
-  bool Live(const Event& ev) const {
-    const Instance& inst = instances_[ev.target];
-    const IterationRecord& it = inst.last_iteration();
-    return inst.Busy() && it.end == ev.time && static_cast<std::uint64_t>(it.start) == ev.seq;
-  }
+  // The next event in Event order, from the iteration ends, the other events or the
+  // open-loop arrival; false when there is none.
+  bool Peek(Event& next, const Draw& lookahead, bool arriving) const;
   void QueueFollowUp(const Draw& d) {
     std::int32_t slot;
     if (free_follow_ups_.empty()) {
@@ -89,21 +65,22 @@ class Run {
   void Finished(RequestId id, SimTime now);
   void StartIdleInstances(SimTime now);
   void Deliver(int index, SimTime now);
-  void ReportSteps();
+  void ReportSteps(const Instance& inst, std::size_t count);
 
   const ServeConfig& config_;
   WorkloadSource source_;
   ServeResult result_;
   std::vector<Instance> instances_;
-  std::vector<Router> routers_;  // one per pool
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::vector<std::unique_ptr<DecodeCostCache>> decode_caches_;  // one per pool
+  std::vector<Router> routers_;                                  // one per pool
+  IterationEnds ends_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;  // other kinds
   std::uint64_t seq_ = 0;
   std::vector<Draw> follow_ups_;  // closed-loop and session requests waiting to arrive
   std::vector<std::int32_t> free_follow_ups_;
   std::vector<RequestId> free_requests_;  // reusable slots when !keep_requests
   std::vector<int> dirty_;
   IterationOutcome outcome_;
-  std::vector<IterationRecord> steps_;  // fast-forwarded steps to report
   bool fast_forward_ = false;
   std::unique_ptr<MetricsCollector> metrics_;
   std::string error_;
@@ -187,20 +164,23 @@ void Run::Finished(RequestId id, SimTime now) {
 void Run::Deliver(int index, SimTime now) {
   Instance& inst = instances_[index];
   if (!inst.Stretched()) return;
-  const bool changed = inst.CutStretch(now, steps_);
-  ReportSteps();
-  if (changed && inst.Busy()) PushIterationEnd(index);
+  ReportSteps(inst, inst.StepsEndedBy(now));
+  if (!inst.CutStretch(now)) return;
+  if (inst.Busy()) {
+    PushIterationEnd(index);
+  } else {
+    ends_.Remove(index);
+  }
 }
 
-void Run::ReportSteps() {
-  for (const IterationRecord& it : steps_) metrics_->OnIteration(it);
-  steps_.clear();
+void Run::ReportSteps(const Instance& inst, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) metrics_->OnIteration(inst.StretchRecord(i));
 }
 
 void Run::OnIterationEnd(int index, SimTime now) {
   Instance& inst = instances_[index];
-  inst.TakeStretch(steps_);
-  ReportSteps();
+  ReportSteps(inst, inst.StretchSteps());
+  inst.DropStretch();
   outcome_.Clear();
   inst.FinishIteration(outcome_);
   metrics_->OnIteration(inst.last_iteration());
@@ -229,6 +209,24 @@ void Run::OnKvReady(RequestId id, SimTime now) {
   Deliver(target, now);
   instances_[target].EnqueuePrefilled(id);
   dirty_.push_back(target);
+}
+
+bool Run::Peek(Event& next, const Draw& lookahead, bool arriving) const {
+  bool any = false;
+  if (!ends_.empty()) {
+    next = ends_.top();
+    any = true;
+  }
+  if (!events_.empty() && (!any || next > events_.top())) {
+    next = events_.top();
+    any = true;
+  }
+  const Event arrival{lookahead.arrival, EventKind::kArrival, 0, -1};
+  if (arriving && (!any || next > arrival)) {
+    next = arrival;
+    any = true;
+  }
+  return any;
 }
 
 void Run::StartIdleInstances(SimTime now) {
@@ -265,14 +263,16 @@ Result<ServeResult> Run::Execute() {
     }
     if (scheduler.prefix_hashes == nullptr)
       scheduler.prefix_hashes = &config_.workload.trace_hashes;
+    decode_caches_.push_back(std::make_unique<DecodeCostCache>());
     for (int i = 0; i < pool.instances; ++i) {
       instances_.emplace_back(static_cast<int>(instances_.size()), pool.cost, scheduler,
-                              &result_.requests, pool.role);
+                              &result_.requests, pool.role, decode_caches_.back().get());
       result_.instance_pool.push_back(static_cast<int>(p));
     }
     routers_.emplace_back(pool.router, first, pool.instances);
     result_.pool_names.push_back(pool.name);
   }
+  ends_ = IterationEnds(static_cast<int>(instances_.size()));
   metrics_ = std::make_unique<MetricsCollector>(config_, &result_);
   fast_forward_ = config_.fast_forward && !config_.keep_iterations;
 
@@ -283,27 +283,16 @@ Result<ServeResult> Run::Execute() {
   Draw lookahead{};
   bool arriving = !source_.OpenExhausted();
   if (arriving) lookahead = source_.NextOpen();
-  auto arrival_first = [&] {
-    if (!arriving) return false;
-    if (events_.empty()) return true;
-    const Event& top = events_.top();
-    return lookahead.arrival < top.time ||
-           (lookahead.arrival == top.time && top.kind > EventKind::kArrival);
-  };
   auto next_time = [&] {
-    SimTime t = events_.empty() ? -1 : events_.top().time;
-    if (arriving && (t < 0 || lookahead.arrival < t)) t = lookahead.arrival;
-    return t;
+    Event next;
+    return Peek(next, lookahead, arriving) ? next.time : SimTime{-1};
   };
-  while (arriving || !events_.empty()) {
-    Event ev{lookahead.arrival, EventKind::kArrival, 0, -1};
-    if (!arrival_first()) {
-      ev = events_.top();
+  Event ev;
+  while (Peek(ev, lookahead, arriving)) {
+    if (ev.kind == EventKind::kIterationEnd) {
+      ends_.pop();
+    } else if (ev.kind != EventKind::kArrival) {
       events_.pop();
-    }
-    if (ev.kind == EventKind::kIterationEnd && !Live(ev)) {
-      if (next_time() != ev.time) StartIdleInstances(ev.time);
-      continue;
     }
     metrics_->AdvanceTo(ev.time);
     const SimTime now = ev.time;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "tokenfab/catalog/engine_profile.h"
 #include "tokenfab/catalog/gpu.h"
@@ -38,6 +39,19 @@ struct IterationCost {
   double joules = 0;
 };
 
+// Decode-only batches (no prefill, no speculation) of one size differ only in their context:
+// their GEMM, head and communication times are kept here per decode_sequences, so Cost
+// computes only the attention again. Owned by the caller (one per simulated instance), so a
+// cost model shared between threads stays read-only.
+struct DecodeCostCache {
+  struct Entry {
+    bool known = false;
+    double gemm_s = 0;
+    double communication_s = 0;
+  };
+  std::vector<Entry> by_sequences;
+};
+
 struct CostModelOptions {
   // Fraction of board power drawn while the GPU waits (between kernels and when idle).
   // Not published in the shared facts for these GPUs; see docs/cost-model.md.
@@ -60,6 +74,8 @@ class InstanceCostModel {
                                          const CostModelOptions& options = {});
 
   IterationCost Cost(const BatchShape& batch) const;
+  // The same result, bit for bit, through the caller's cache for decode-only batches.
+  IterationCost Cost(const BatchShape& batch, DecodeCostCache& cache) const;
   // Speculative decoding: batches whose decode sequences verify tokens_per_decode = k + 1
   // tokens also pay for drafting k tokens each (IterationCost::draft_s).
   void set_speculative(const SpeculativeConfig& s) { speculative_ = s; }
@@ -84,7 +100,13 @@ class InstanceCostModel {
 
  private:
   InstanceCostModel() = default;
+  // Sets cost.gemm_s (which must depend only on the batch's token counts, not on its
+  // context: DecodeCostCache) and cost.attention_s; returns their sum.
   double LayerStackSeconds(const BatchShape& batch, IterationCost& cost) const;
+  double AttentionSeconds(const BatchShape& batch) const;
+  // Adds drafting, host and fixed overheads and energy to a cost whose compute and
+  // communication are known.
+  IterationCost WithOverheads(const BatchShape& batch, double compute, IterationCost cost) const;
   double CommunicationSeconds(const BatchShape& batch) const;
   double HeadSeconds(double sampled_tokens) const;
   double DraftSeconds(const BatchShape& batch) const;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <utility>
 #include <vector>
@@ -65,8 +66,11 @@ struct IterationRecord {
 
 class Instance {
  public:
+  // Instances of one cost model may share `decode_cache` (one simulation, one thread): one
+  // cache per instance was 9 MB at factory scale and a cache miss per step. Null: its own.
   Instance(int index, const InstanceCostModel* cost, const SchedulerConfig& config,
-           std::vector<Request>* requests, InstanceRole role = InstanceRole::kAggregated);
+           std::vector<Request>* requests, InstanceRole role = InstanceRole::kAggregated,
+           DecodeCostCache* decode_cache = nullptr);
 
   void Enqueue(RequestId id);
   // Decode role: a request whose prompt KV arrived from a prefill instance.
@@ -113,13 +117,19 @@ class Instance {
   // `max_steps` steps. REQUIRES: Busy(), no stretch.
   void FastForward(SimTime horizon, int max_steps);
   bool Stretched() const { return !ahead_.empty(); }
-  // A request is delivered at t while a stretch is planned: the steps that ended by t are
-  // appended to `done` (the caller reports them), the steps after the one in flight at t are
-  // undone. Returns true when the running iteration changed: the caller schedules the end of
+  // The stretch's steps, oldest first: StretchRecord(i) for i < StretchSteps(). The caller
+  // reports them before CutStretch or DropStretch.
+  std::size_t StretchSteps() const { return ahead_.size(); }
+  IterationRecord StretchRecord(std::size_t i) const;
+  // Steps of the stretch that ended by t: [0, StepsEndedBy(t)).
+  std::size_t StepsEndedBy(SimTime t) const;
+  // A request is delivered at t while a stretch is planned, and the steps that ended by t
+  // have been reported: drops them and undoes the steps after the one in flight at t.
+  // Returns true when the running iteration changed: the caller schedules the end of
   // last_iteration() if Busy(), else the instance is idle at t (a step ended exactly at t).
-  bool CutStretch(SimTime t, std::vector<IterationRecord>& done);
-  // Moves the stretch's steps (all ended before the running iteration) to `done`.
-  void TakeStretch(std::vector<IterationRecord>& done);
+  bool CutStretch(SimTime t);
+  // Drops the stretch (all its steps ended before the running iteration), once reported.
+  void DropStretch() { ahead_.clear(); }
 
   // Calls visit(id, generated) for each running decode request, by priority (highest first)
   // then oldest admission first, with
@@ -195,10 +205,13 @@ class Instance {
   void CompletePrefill(RequestId id, SimTime now, IterationOutcome& outcome);
 
   static constexpr int kRateShift = 20;  // step_rate_ is fixed point with 20 fraction bits
+  static constexpr std::int64_t kOneTokenPerStep = std::int64_t{1} << kRateShift;
   static constexpr std::int64_t kNever = INT64_MAX;
 
   int index_;
   const InstanceCostModel* cost_;
+  std::unique_ptr<DecodeCostCache> own_decode_cache_;
+  DecodeCostCache* decode_cache_;
   SchedulerConfig config_;
   std::vector<Request>* requests_;
 
@@ -223,21 +236,34 @@ class Instance {
   std::int64_t next_finish_ = kNever;
   bool decode_step_running_ = false;
 
+  bool busy_ = false;
+  bool caching_ = false;  // prefix caching on (never on decode-role instances)
+  int outstanding_ = 0;
   std::int64_t total_blocks_ = 0;
   std::int64_t used_blocks_ = 0;  // private blocks of running requests
-  PrefixCache cache_;
-  bool caching_ = false;  // prefix caching on (never on decode-role instances)
-  std::int64_t prompt_tokens_ = 0;
-  std::int64_t prefix_hit_tokens_ = 0;
-  int outstanding_ = 0;
-  std::int64_t preemptions_ = 0;
-  bool busy_ = false;
   IterationRecord record_;
 
   // The stretch (FastForward): planned steady decode steps before the running iteration,
-  // oldest first; the first is decode step stretch_step_.
-  std::vector<IterationRecord> ahead_;
+  // oldest first; the first is decode step stretch_step_ and starts at stretch_start_. A
+  // step keeps only what differs from the running iteration (its batch differs only in the
+  // context, which follows from the step index): whole records made the stretch the
+  // largest part of an instance's working set.
+  struct StretchStep {
+    SimTime end;
+    double joules;
+    std::int64_t kv_blocks_used;
+    std::int64_t output_tokens;
+  };
+  std::vector<StretchStep> ahead_;
   std::int64_t stretch_step_ = 0;
+  SimTime stretch_start_ = 0;
+
+  // Last: what a decode step does not touch (the scheduler's hot state above fits fewer
+  // cache lines).
+  PrefixCache cache_;
+  std::int64_t prompt_tokens_ = 0;
+  std::int64_t prefix_hit_tokens_ = 0;
+  std::int64_t preemptions_ = 0;
 };
 
 }  // namespace tokenfab

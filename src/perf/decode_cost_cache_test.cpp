@@ -1,0 +1,57 @@
+// Cost through a DecodeCostCache equals Cost without it, bit for bit: the serving twin's
+// results may not depend on whether a batch size was seen before.
+#include <gtest/gtest.h>
+
+#include "tokenfab/catalog/catalog.h"
+#include "tokenfab/perf/instance_cost_model.h"
+
+namespace tokenfab {
+namespace {
+
+void ExpectSameCost(const IterationCost& a, const IterationCost& b) {
+  EXPECT_EQ(a.seconds, b.seconds);
+  EXPECT_EQ(a.gemm_s, b.gemm_s);
+  EXPECT_EQ(a.attention_s, b.attention_s);
+  EXPECT_EQ(a.communication_s, b.communication_s);
+  EXPECT_EQ(a.overhead_s, b.overhead_s);
+  EXPECT_EQ(a.draft_s, b.draft_s);
+  EXPECT_EQ(a.joules, b.joules);
+}
+
+// Dense GQA, MoE with expert and attention data parallelism, and sliding-window attention.
+TEST(DecodeCostCache, CachedCostIsBitIdentical) {
+  auto catalog = Catalog::Load(std::string(TOKENFAB_SOURCE_DIR) + "/data");
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  struct Layout {
+    const char* model;
+    Parallelism parallelism;
+  };
+  const Layout layouts[] = {{"llama-3.1-70b", {.tp = 8}},
+                            {"mixtral-8x7b", {.tp = 1, .ep = 8, .attention_dp = true}},
+                            {"mistral-7b", {.tp = 1}}};
+  for (const Layout& layout : layouts) {
+    PrecisionConfig precision;
+    precision.weights = Precision::kFp8;
+    precision.kv_cache = Precision::kFp8;
+    auto m =
+        InstanceCostModel::Build(*catalog->Model(layout.model), *catalog->Gpu("h100-sxm"),
+                                 layout.parallelism, precision, *catalog->Engine("vllm"), 8192);
+    ASSERT_TRUE(m.ok()) << layout.model << ": " << m.error().message;
+    DecodeCostCache cache;
+    for (int round = 0; round < 2; ++round) {  // the first round fills the cache
+      for (int n = 1; n <= 300; n += 7) {
+        BatchShape b;
+        b.decode_sequences = n;
+        b.decode_context_tokens = 1000.5 * n + 37 * round;
+        ExpectSameCost(m->Cost(b, cache), m->Cost(b));
+        b.prefill_tokens = 512;  // mixed batches bypass the cache
+        b.prefill_sequences = 1;
+        b.prefill_attention_pairs = 512.0 * 513 / 2;
+        ExpectSameCost(m->Cost(b, cache), m->Cost(b));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tokenfab

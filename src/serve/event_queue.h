@@ -1,0 +1,93 @@
+// Events of a serving run and the queue of iteration ends. Private to the serve layer.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tokenfab/core/sim_time.h"
+
+namespace tokenfab {
+
+// Same-instant events resolve in this order, then by sequence number: runs are reproducible.
+enum class EventKind : std::uint8_t {
+  kIterationEnd = 0,
+  kKvReady = 1,
+  kArrival = 2,
+  kFollowUp = 3
+};
+
+// Iteration ends at the same instant are ordered by (start, instance): the order in which
+// step-by-step simulation pushes them, whether or not a stretch skipped the steps before.
+struct Event {
+  SimTime time;
+  EventKind kind;
+  std::uint64_t seq;    // iteration end: the iteration's start; otherwise a push counter
+  std::int32_t target;  // instance (iteration end), request (KV ready), follow-up slot
+  bool operator>(const Event& o) const {
+    if (time != o.time) return time > o.time;
+    if (kind != o.kind) return kind > o.kind;
+    if (seq != o.seq) return seq > o.seq;
+    return target > o.target;
+  }
+};
+
+// The planned iteration end of each busy instance (at most one), in a binary heap indexed
+// by instance: cutting a stretch moves its instance's end in place. A plain heap kept the
+// old end as a stale event, one per cut, each popped and checked against its instance.
+class IterationEnds {
+ public:
+  explicit IterationEnds(int instances = 0) : pos_(static_cast<std::size_t>(instances), -1) {}
+
+  bool empty() const { return heap_.empty(); }
+  const Event& top() const { return heap_.front(); }
+  // e.target's iteration ends at e: added, or replacing the end it had.
+  void Set(const Event& e) {
+    std::int32_t& at = pos_[e.target];
+    if (at < 0) {
+      heap_.push_back(e);
+      at = static_cast<std::int32_t>(heap_.size() - 1);
+    } else {
+      heap_[at] = e;
+    }
+    Restore(static_cast<std::size_t>(at));
+  }
+  void Remove(std::int32_t instance) {
+    const std::int32_t at = pos_[instance];
+    if (at < 0) return;
+    pos_[instance] = -1;
+    const Event last = heap_.back();
+    heap_.pop_back();
+    if (static_cast<std::size_t>(at) == heap_.size()) return;
+    Place(static_cast<std::size_t>(at), last);
+    Restore(static_cast<std::size_t>(at));
+  }
+  void pop() { Remove(heap_.front().target); }
+
+ private:
+  void Place(std::size_t i, const Event& e) {
+    heap_[i] = e;
+    pos_[e.target] = static_cast<std::int32_t>(i);
+  }
+  // Moves heap_[i] up or down to its place.
+  void Restore(std::size_t i) {
+    const Event e = heap_[i];
+    while (i > 0 && heap_[(i - 1) / 2] > e) {
+      Place(i, heap_[(i - 1) / 2]);
+      i = (i - 1) / 2;
+    }
+    while (true) {
+      std::size_t child = 2 * i + 1;
+      if (child >= heap_.size()) break;
+      if (child + 1 < heap_.size() && heap_[child] > heap_[child + 1]) ++child;
+      if (!(e > heap_[child])) break;
+      Place(i, heap_[child]);
+      i = child;
+    }
+    Place(i, e);
+  }
+
+  std::vector<Event> heap_;
+  std::vector<std::int32_t> pos_;  // index in heap_ by instance, -1 when idle
+};
+
+}  // namespace tokenfab
