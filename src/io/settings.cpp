@@ -25,7 +25,9 @@ constexpr std::array kSettings = {
     SettingInfo{"precision.weights", SettingType::kString, "fp8", "bf16, fp16, fp8 or fp4"},
     SettingInfo{"precision.kv_cache", SettingType::kString, "",
                 "bf16, fp16, fp8 or fp4; defaults to precision.weights (fp4 weights: fp8)"},
-    SettingInfo{"engine.profile", SettingType::kString, "vllm", "trtllm, vllm or sglang"},
+    SettingInfo{"engine.profile", SettingType::kString, "vllm",
+                "trtllm (TensorRT-LLM PyTorch backend, v1.0+), trtllm-engine (TensorRT engines, "
+                "v0.x), vllm or sglang"},
     SettingInfo{"engine.max_batch_size", SettingType::kInt, "",
                 "sequences per iteration; the profile's default when omitted"},
     SettingInfo{
