@@ -70,8 +70,7 @@ void Flatten(const YAML::Node& map, const std::string& prefix, const std::string
     const std::string name = kv.first.Scalar();
     const std::string key = prefix.empty() ? name : prefix + "." + name;
     if (FindSetting(key)) {
-      out[key] = {kv.second, At(origin, kv.first)};
-      out[key].origin = origin;
+      out[key] = {kv.second, At(origin, kv.first), origin};
     } else if (IsPrefixOfSetting(key)) {
       if (!kv.second.IsMap()) {
         throw InputError(
@@ -103,7 +102,7 @@ void ApplyOverride(const std::string& text, std::map<std::string, Located>& sett
   if (!FindSetting(key)) UnknownKey(where, key);
   YAML::Node value = LoadYaml(text.substr(eq + 1), where);
   if (!value.IsDefined() || value.IsNull()) value = YAML::Node(std::string());
-  settings[key] = {value, where};
+  settings[key] = {value, where, ""};
 }
 
 class Reader {
@@ -115,7 +114,7 @@ class Reader {
     auto it = s_.find(key);
     if (it != s_.end()) return it->second;
     const SettingInfo* info = FindSetting(key);
-    return {YAML::Load(std::string(info->default_text)), "default of " + key};
+    return {YAML::Load(std::string(info->default_text)), "default of " + key, ""};
   }
   bool Has(const std::string& key) const { return s_.count(key) > 0; }
 
