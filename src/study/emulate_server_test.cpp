@@ -29,15 +29,7 @@ workload: {kind: offline, num_requests: 1, input_tokens: {dist: fixed, mean: 102
            output_tokens: {dist: fixed, mean: 16}}
 )";
 
-ResolvedScenario Resolve(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  auto catalog = Catalog::Load(Catalog::DefaultDataDir());
-  EXPECT_TRUE(catalog.ok());
-  auto scenario = ParseScenario(yaml, "<test>", overrides);
-  EXPECT_TRUE(scenario.ok()) << scenario.error().message;
-  auto resolved = ResolveScenario(*scenario, *catalog);
-  EXPECT_TRUE(resolved.ok()) << resolved.error().message;
-  return *resolved;
-}
+using emulate_testing::Resolve;
 
 class EmulateServerTest : public ::testing::Test {
  protected:

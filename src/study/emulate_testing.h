@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../io/scenario_test_util.h"
 #include "tokenfab/study/bench_client.h"
 #include "tokenfab/study/emulate_server.h"
 
@@ -14,11 +15,7 @@ namespace tokenfab::emulate_testing {
 
 inline ResolvedScenario Resolve(const std::string& yaml,
                                 const std::vector<std::string>& overrides = {}) {
-  auto catalog = Catalog::Load(Catalog::DefaultDataDir());
-  EXPECT_TRUE(catalog.ok());
-  auto scenario = ParseScenario(yaml, "<test>", overrides);
-  EXPECT_TRUE(scenario.ok()) << scenario.error().message;
-  auto resolved = ResolveScenario(*scenario, *catalog);
+  auto resolved = tokenfab::testing::ResolveYaml(yaml, overrides);
   EXPECT_TRUE(resolved.ok()) << resolved.error().message;
   return *resolved;
 }
