@@ -15,8 +15,9 @@ const Catalog& TheCatalog() {
   return catalog;
 }
 
-SimulateOutput Simulate(const std::vector<std::string>& overrides, bool fast_forward) {
-  auto scenario = ParseScenario(DefaultScenarioYaml(), "<built-in default>", overrides);
+SimulateOutput Simulate(const std::vector<std::string>& overrides, bool fast_forward,
+                        const std::string& yaml = DefaultScenarioYaml()) {
+  auto scenario = ParseScenario(yaml, "<test scenario>", overrides);
   EXPECT_TRUE(scenario.ok()) << scenario.error().message;
   auto resolved = ResolveScenario(*scenario, TheCatalog());
   EXPECT_TRUE(resolved.ok()) << resolved.error().message;
@@ -27,9 +28,10 @@ SimulateOutput Simulate(const std::vector<std::string>& overrides, bool fast_for
 }
 
 // Runs both ways; returns the events each needed (fast-forward, step by step).
-std::pair<std::int64_t, std::int64_t> ExpectIdentical(const std::vector<std::string>& overrides) {
-  const SimulateOutput ff = Simulate(overrides, true);
-  const SimulateOutput step = Simulate(overrides, false);
+std::pair<std::int64_t, std::int64_t> ExpectIdentical(
+    const std::vector<std::string>& overrides, const std::string& yaml = DefaultScenarioYaml()) {
+  const SimulateOutput ff = Simulate(overrides, true, yaml);
+  const SimulateOutput step = Simulate(overrides, false, yaml);
   nlohmann::json a = ff.json, b = step.json;
   a.erase("sim");  // events and wall time
   b.erase("sim");
@@ -106,6 +108,44 @@ TEST(FastForward, DisaggregatedDecodePool) {
                    "serving.prefill.instances=1", "serving.prefill.tp=8",
                    "serving.decode.instances=2", "serving.decode.tp=8", "workload.rate=10",
                    "workload.num_requests=2000"});
+}
+
+// Requests reaching an instance mid-stretch, several within one step: the iteration after
+// the step in flight is planned at the cut (Instance::PlanCut), undone and planned again
+// when another request arrives before it starts, and left to an event when it would end
+// after the 3-second metrics window. Fewer events than fast-forward with an event per cut.
+TEST(FastForward, CutsPlannedAndReplanned) {
+  const auto [ff, step] =
+      ExpectIdentical({"hardware.num_gpus=32", "workload.rate=24", "workload.num_requests=4000",
+                       "router.policy=least_outstanding", "metrics.window_s=3"});
+  EXPECT_LT(ff, step * 3 / 4);
+}
+
+// Two priorities with priority preemption: a cut whose waiting request outranks a running
+// one is not planned (the preemption could not be undone); the others are.
+TEST(FastForward, PriorityClassesAtCuts) {
+  const std::string yaml = R"(
+model: llama-3.1-70b
+hardware: {gpu: h100-sxm, num_gpus: 8}
+parallelism: {tp: 8}
+precision: {weights: fp8, kv_cache: fp8}
+engine: {profile: vllm}
+workload:
+  kind: poisson
+  rate: 16
+  num_requests: 3000
+  input_tokens: {dist: lognormal, mean: 1024, cv: 0.75, max: 8192}
+  output_tokens: {dist: lognormal, mean: 256, cv: 0.75, max: 2048}
+classes:
+  interactive: {share: 0.7, priority: 10}
+  batch:
+    share: 0.3
+    priority: 0
+    input_tokens: {dist: lognormal, mean: 2048, cv: 0.5, max: 16384}
+    output_tokens: {dist: lognormal, mean: 2048, cv: 0.5, max: 8192}
+seed: 1
+)";
+  ExpectIdentical({}, yaml);
 }
 
 }  // namespace

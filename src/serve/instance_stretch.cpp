@@ -51,6 +51,7 @@ void Instance::FastForward(SimTime horizon, int max_steps) {
 }
 
 IterationRecord Instance::StretchRecord(std::size_t i) const {
+  if (planned_) return cut_record_;  // the only step; record_ is the planned iteration's
   IterationRecord rec = record_;
   const StretchStep& step = ahead_[i];
   rec.start = i == 0 ? stretch_start_ : ahead_[i - 1].end;
@@ -75,6 +76,7 @@ bool Instance::CutStretch(SimTime t) {
   const bool ended_at_t = k > 0 && ahead_[k - 1].end == t;
   if (k == ahead_.size() && !ended_at_t) {
     ahead_.clear();  // the running iteration is in flight at t
+    planned_ = false;
     return false;
   }
   // Undo the steps after the one in flight at t (or after the one that ended at t).
@@ -82,13 +84,20 @@ bool Instance::CutStretch(SimTime t) {
     record_ = StretchRecord(k - 1);
     busy_ = false;
     decode_step_running_ = false;
+    step_ = stretch_step_ + static_cast<std::int64_t>(k);
+    ahead_.clear();
   } else {
+    // Step k ends without a finish: keep it as the only step, idle after it (Pending()).
     record_ = StretchRecord(k);
-    record_.output_tokens = 0;
+    const StretchStep in_flight = ahead_[k];
+    stretch_step_ += static_cast<std::int64_t>(k);
+    stretch_start_ = record_.start;
+    step_ = stretch_step_ + 1;
+    busy_ = false;
+    decode_step_running_ = false;
+    ahead_.assign(1, in_flight);
   }
-  step_ = stretch_step_ + static_cast<std::int64_t>(k);
   used_blocks_ = record_.kv_blocks_used - cache_.pinned_blocks();
-  ahead_.clear();
   return true;
 }
 

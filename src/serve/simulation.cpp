@@ -160,10 +160,12 @@ void Run::Finished(RequestId id, SimTime now) {
   if (!config_.keep_requests) free_requests_.push_back(id);
 }
 
-// A request reaches an instance at `now`: a stretch it planned past now is cut there.
+// A request reaches an instance at `now`: a stretch it planned past now is cut there, and
+// an iteration planned at an earlier cut that has not started yet is planned again.
 void Run::Deliver(int index, SimTime now) {
   Instance& inst = instances_[index];
   if (!inst.Stretched()) return;
+  if (inst.Planned() && now <= inst.last_iteration().start) inst.Unplan();
   ReportSteps(inst, inst.StepsEndedBy(now));
   if (!inst.CutStretch(now)) return;
   if (inst.Busy()) {
@@ -234,7 +236,10 @@ void Run::StartIdleInstances(SimTime now) {
   dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
   for (int i : dirty_) {
     Instance& inst = instances_[i];
-    if (!inst.Busy() && inst.StartIteration(now) >= 0) {
+    if (inst.Pending()) {
+      inst.PlanCut(metrics_->WindowEnd());
+      PushIterationEnd(i);
+    } else if (!inst.Busy() && inst.StartIteration(now) >= 0) {
       if (fast_forward_) inst.FastForward(metrics_->WindowEnd(), kMaxStretchSteps);
       PushIterationEnd(i);
     }

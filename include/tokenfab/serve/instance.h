@@ -127,9 +127,29 @@ class Instance {
   // have been reported: drops them and undoes the steps after the one in flight at t.
   // Returns true when the running iteration changed: the caller schedules the end of
   // last_iteration() if Busy(), else the instance is idle at t (a step ended exactly at t).
+  // When the step in flight at t is a planned step before the running iteration (it ends
+  // without a finish), the instance is left idle until that step's end with the step as the
+  // stretch's only one (Pending()): PlanCut then plans the iteration after it at once, so
+  // the step needs no event of its own.
   bool CutStretch(SimTime t);
   // Drops the stretch (all its steps ended before the running iteration), once reported.
-  void DropStretch() { ahead_.clear(); }
+  void DropStretch() {
+    ahead_.clear();
+    planned_ = false;
+  }
+
+  // Planning at a cut (instance_cut.cpp). Pending(): cut at this instant, idle until the
+  // stretch's only step ends. PlanCut runs StartIteration for that end now when the next
+  // iteration cannot preempt, admit KV-ready requests or end at or after `horizon`, so
+  // that only a request delivered before it starts can change it (Unplan); otherwise the
+  // step becomes the running iteration again, as without planning. Busy() after.
+  bool Pending() const { return !busy_ && !ahead_.empty(); }
+  void PlanCut(SimTime horizon);
+  // The running iteration was planned at a cut and starts at last_iteration().start.
+  bool Planned() const { return planned_; }
+  // A request is delivered before the planned iteration starts: undoes its planning
+  // (admissions, blocks), back to Pending().
+  void Unplan();
 
   // Calls visit(id, generated) for each running decode request, by priority (highest first)
   // then oldest admission first, with
@@ -257,6 +277,13 @@ class Instance {
   std::vector<StretchStep> ahead_;
   std::int64_t stretch_step_ = 0;
   SimTime stretch_start_ = 0;
+  // Planning at a cut: the running iteration starts after the stretch's only step, whose
+  // whole record (the running one's is the planned iteration's) and the state before the
+  // planning are kept for StretchRecord and Unplan.
+  bool planned_ = false;
+  IterationRecord cut_record_;
+  std::int64_t plan_used_blocks_ = 0;
+  std::int64_t plan_prompt_tokens_ = 0;
 
   // Last: what a decode step does not touch (the scheduler's hot state above fits fewer
   // cache lines).
