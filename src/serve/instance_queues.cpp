@@ -6,7 +6,7 @@
 
 namespace tokenfab {
 
-Instance::Level& Instance::LevelOf(std::int16_t priority) {
+Instance::Level& Instance::FindOrAddLevel(std::int16_t priority) {
   auto it = std::find_if(levels_.begin(), levels_.end(),
                          [&](const Level& l) { return l.priority <= priority; });
   if (it != levels_.end() && it->priority == priority) return *it;

@@ -7,20 +7,31 @@
 namespace tokenfab {
 
 std::int32_t LengthDistribution::Sample(RandomStream& rng) const {
-  double x = mean;
-  switch (kind) {
+  return LengthSampler(*this).Sample(rng);
+}
+
+LengthSampler::LengthSampler(const LengthDistribution& d) : d_(d) {
+  if (d.kind != LengthDistribution::Kind::kLogNormal) return;
+  const double sigma2 = std::log1p(d.cv * d.cv);
+  mu_ = std::log(d.mean) - sigma2 / 2;
+  sigma_ = std::sqrt(sigma2);
+}
+
+std::int32_t LengthSampler::Sample(RandomStream& rng) const {
+  using Kind = LengthDistribution::Kind;
+  double x = d_.mean;
+  switch (d_.kind) {
     case Kind::kFixed:
       break;
     case Kind::kUniform:
-      x = min + rng.Uniform() * (max - min + 1);
+      x = d_.min + rng.Uniform() * (d_.max - d_.min + 1);
       break;
-    case Kind::kLogNormal: {
-      const double sigma2 = std::log1p(cv * cv);
-      x = rng.LogNormal(std::log(mean) - sigma2 / 2, std::sqrt(sigma2));
+    case Kind::kLogNormal:
+      x = rng.LogNormal(mu_, sigma_);
       break;
-    }
   }
-  x = std::clamp(std::floor(x + (kind == Kind::kUniform ? 0.0 : 0.5)), std::max(1.0, min), max);
+  x = std::clamp(std::floor(x + (d_.kind == Kind::kUniform ? 0.0 : 0.5)), std::max(1.0, d_.min),
+                 d_.max);
   return static_cast<std::int32_t>(x);
 }
 
@@ -39,8 +50,14 @@ WorkloadSource::WorkloadSource(const WorkloadSpec& spec, std::uint64_t seed)
                    (spec.sessions.enabled && spec.kind != WorkloadSpec::Kind::kTrace)),
       total_(spec.kind == WorkloadSpec::Kind::kTrace
                  ? std::min<std::int64_t>(spec.num_requests, spec.trace.size())
-                 : spec.num_requests) {
-  for (const RequestClass& c : spec.classes) share_total_ += c.share;
+                 : spec.num_requests),
+      input_(spec.input),
+      output_(spec.output) {
+  for (const RequestClass& c : spec.classes) {
+    share_total_ += c.share;
+    class_input_.emplace_back(c.input);
+    class_output_.emplace_back(c.output);
+  }
   const bool timed = spec.kind == WorkloadSpec::Kind::kPoisson ||
                      spec.kind == WorkloadSpec::Kind::kGamma ||
                      spec.kind == WorkloadSpec::Kind::kSessions;
@@ -126,12 +143,12 @@ void WorkloadSource::PickClass(Draw& d) {
 
 // The workload's lengths, or the class's where it brings its own.
 void WorkloadSource::SampleLengths(Draw& d) {
-  d.input_tokens = spec_->input.Sample(lengths_);
-  d.output_tokens = spec_->output.Sample(lengths_);
+  d.input_tokens = input_.Sample(lengths_);
+  d.output_tokens = output_.Sample(lengths_);
   if (spec_->classes.empty()) return;
   const RequestClass& c = spec_->classes[d.cls];
-  if (c.has_input) d.input_tokens = c.input.Sample(lengths_);
-  if (c.has_output) d.output_tokens = c.output.Sample(lengths_);
+  if (c.has_input) d.input_tokens = class_input_[d.cls].Sample(lengths_);
+  if (c.has_output) d.output_tokens = class_output_[d.cls].Sample(lengths_);
 }
 
 Draw WorkloadSource::Next() {

@@ -197,7 +197,12 @@ class Instance {
   void DetachCachedPrefix(Request& r);
 
   // Priority levels, admission order and preemption (instance_queues.cpp).
-  Level& LevelOf(std::int16_t priority);
+  // Inline for the common case (one priority): a call per join, leave and arrival.
+  Level& LevelOf(std::int16_t priority) {
+    if (!levels_.empty() && levels_.front().priority == priority) return levels_.front();
+    return FindOrAddLevel(priority);
+  }
+  Level& FindOrAddLevel(std::int16_t priority);
   Level* TopWaiting();
   Level* TopPrefilled();
   Level* LowestRunning();
