@@ -312,7 +312,8 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   if (batch.Empty()) return cost;
   const double compute = LayerStackSeconds(batch, cost);
   cost.communication_s = CommunicationSeconds(batch);
-  return WithOverheads(batch, compute, cost);
+  WithOverheads(batch, compute, cost);
+  return cost;
 }
 
 IterationCost InstanceCostModel::Cost(const BatchShape& batch, DecodeCostCache& cache) const {
@@ -332,11 +333,12 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch, DecodeCostCache& 
   cost.gemm_s = entry.gemm_s;
   cost.attention_s = AttentionSeconds(batch);
   cost.communication_s = entry.communication_s;
-  return WithOverheads(batch, cost.gemm_s + cost.attention_s, cost);
+  WithOverheads(batch, cost.gemm_s + cost.attention_s, cost);
+  return cost;
 }
 
-IterationCost InstanceCostModel::WithOverheads(const BatchShape& batch, double compute,
-                                               IterationCost cost) const {
+void InstanceCostModel::WithOverheads(const BatchShape& batch, double compute,
+                                      IterationCost& cost) const {
   cost.draft_s = DraftSeconds(batch);
   const double gpu = compute + cost.communication_s + cost.draft_s;
   // Host work the overlap scheduler runs beside the GPU shows only where it is longer. Every
@@ -351,7 +353,6 @@ IterationCost InstanceCostModel::WithOverheads(const BatchShape& batch, double c
   const double busy = std::min(1.0, gpu / cost.seconds);
   const double f = options_.idle_power_fraction;
   cost.joules = num_gpus() * gpu_.tdp_watts * cost.seconds * (f + (1 - f) * busy);
-  return cost;
 }
 
 double InstanceCostModel::IdleJoules(double seconds) const {
