@@ -19,19 +19,26 @@ LatencySummary Summarize(std::vector<double>& values, PercentileMethod method) {
   double rank[3];
   std::size_t lo[3];
   std::vector<std::size_t> at;
+  const bool interpolate = method != PercentileMethod::kFloorIndex;
   for (int i = 0; i < 3; ++i) {
-    rank[i] = method == PercentileMethod::kFloorIndex ? std::floor(n * ps[i])
-                                                      : ps[i] * static_cast<double>(n - 1);
+    rank[i] = interpolate ? ps[i] * static_cast<double>(n - 1) : std::floor(n * ps[i]);
     lo[i] = std::min(n - 1, static_cast<std::size_t>(std::floor(rank[i])));
     at.push_back(lo[i]);
-    at.push_back(std::min(n - 1, lo[i] + 1));
+    if (interpolate) at.push_back(std::min(n - 1, lo[i] + 1));
   }
   std::sort(at.begin(), at.end());
   at.erase(std::unique(at.begin(), at.end()), at.end());
   auto from = values.begin();
   for (std::size_t k : at) {
-    std::nth_element(from, values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
-    from = values.begin() + static_cast<std::ptrdiff_t>(k) + 1;
+    const auto kth = values.begin() + static_cast<std::ptrdiff_t>(k);
+    if (k > 0 && from == kth) {
+      // The element after a selected one is the smallest of the rest: one pass, no swaps
+      // but this one, where nth_element would partition the rest again.
+      std::iter_swap(kth, std::min_element(kth, values.end()));
+    } else {
+      std::nth_element(from, kth, values.end());
+    }
+    from = kth + 1;
   }
   double* out[3] = {&s.p50, &s.p90, &s.p99};
   for (int i = 0; i < 3; ++i) {
