@@ -288,12 +288,9 @@ Result<ServeResult> Run::Execute() {
   Draw lookahead{};
   bool arriving = !source_.OpenExhausted();
   if (arriving) lookahead = source_.NextOpen();
-  auto next_time = [&] {
-    Event next;
-    return Peek(next, lookahead, arriving) ? next.time : SimTime{-1};
-  };
   Event ev;
-  while (Peek(ev, lookahead, arriving)) {
+  bool have = Peek(ev, lookahead, arriving);
+  while (have) {
     if (ev.kind == EventKind::kIterationEnd) {
       ends_.pop();
     } else if (ev.kind != EventKind::kArrival) {
@@ -322,8 +319,15 @@ Result<ServeResult> Run::Execute() {
     metrics_->CountEvent();
     // Start iterations only once every event at this instant is in, so requests that arrive
     // together are batched together.
-    if (next_time() == now) continue;
+    have = Peek(ev, lookahead, arriving);
+    if (have && ev.time == now) continue;
     StartIdleInstances(now);
+    // That only added iteration ends (of instances that had none): the next event is the
+    // one peeked or the first end.
+    if (!ends_.empty() && (!have || ev > ends_.top())) {
+      ev = ends_.top();
+      have = true;
+    }
   }
   PrefixCacheMetrics& cache = result_.metrics.prefix_cache;
   for (const Instance& inst : instances_) {
