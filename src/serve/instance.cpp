@@ -18,16 +18,17 @@ int HashBlockTokens(const SchedulerConfig& c) {
 
 Instance::Instance(int index, const InstanceCostModel* cost, const SchedulerConfig& config,
                    std::vector<Request>* requests, InstanceRole role, DecodeCostCache* decode_cache)
-    : index_(index),
-      cost_(cost),
-      own_decode_cache_(decode_cache ? nullptr : std::make_unique<DecodeCostCache>()),
-      decode_cache_(decode_cache ? decode_cache : own_decode_cache_.get()),
-      config_(config),
+    : caching_(config.prefix_caching && role != InstanceRole::kDecode),
       requests_(requests),
-      role_(role),
+      cost_(cost),
+      decode_cache_(decode_cache),
       phase_count_(static_cast<std::size_t>(config.kv_block_size), 0),
-      caching_(config.prefix_caching && role != InstanceRole::kDecode),
+      config_(config),
+      index_(index),
+      role_(role),
+      own_decode_cache_(decode_cache ? nullptr : std::make_unique<DecodeCostCache>()),
       cache_(HashBlockTokens(config), config.kv_block_size, config.prefix_hashes) {
+  if (decode_cache_ == nullptr) decode_cache_ = own_decode_cache_.get();
   total_blocks_ = cost->memory().kv_capacity_tokens / config.kv_block_size;
   const double per_step = ExpectedTokensPerStep(config.spec_tokens, config.spec_acceptance);
   step_rate_ = std::llround(per_step * static_cast<double>(std::int64_t{1} << kRateShift));
@@ -167,7 +168,7 @@ SimTime Instance::StartIteration(SimTime now) {
   record_.end = now + SecondsToSimTime(cost.seconds);
   record_.batch = batch;
   record_.kv_blocks_used = used_blocks();
-  record_.kv_blocks_cached = cache_.evictable_blocks();
+  record_.kv_blocks_cached = cached_blocks();
   record_.output_tokens = 0;
   record_.joules = cost.joules;
   busy_ = true;

@@ -13,6 +13,8 @@ std::int64_t Instance::BlocksFor(std::int64_t tokens) const {
 // blocks alone do not cover them.
 void Instance::Allocate(std::int64_t blocks) {
   used_blocks_ += blocks;
+  assert(caching_ || used_blocks_ <= total_blocks_);
+  if (!caching_) return;  // FreeBlocks() covered them
   const std::int64_t over =
       used_blocks_ + cache_.pinned_blocks() + cache_.evictable_blocks() - total_blocks_;
   if (over > 0) cache_.Evict(over);

@@ -97,7 +97,7 @@ bool Instance::CutStretch(SimTime t) {
     decode_step_running_ = false;
     ahead_.assign(1, in_flight);
   }
-  used_blocks_ = record_.kv_blocks_used - cache_.pinned_blocks();
+  used_blocks_ = record_.kv_blocks_used - PinnedBlocks();
   return true;
 }
 
