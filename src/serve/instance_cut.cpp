@@ -52,10 +52,8 @@ void Instance::Unplan() {
   for (auto it = chunks_.rbegin(); it != chunks_.rend(); ++it) {
     Request& r = (*requests_)[it->first];
     r.blocks = 0;
-    Level& level = LevelOf(r.priority);
-    level.waiting.push_front(it->first);
-    --level.prefilling;
-    ++waiting_count_;
+    --LevelOf(r.priority).prefilling;
+    Requeue(it->first);
   }
   prefilling_.clear();
   chunks_.clear();

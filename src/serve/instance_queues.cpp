@@ -77,7 +77,11 @@ void Instance::Preempt(RequestId id) {
   ++r.stamp;
   ++r.preemptions;
   ++preemptions_;
-  LevelOf(r.priority).waiting.push_front(id);
+  Requeue(id);
+}
+
+void Instance::Requeue(RequestId id) {
+  LevelOf((*requests_)[id].priority).waiting.push_front(id);
   ++waiting_count_;
 }
 

@@ -211,6 +211,8 @@ class alignas(64) Instance {
   bool CanAdmit(const Request& r) const;
   void PreemptForWaiting();
   void Preempt(RequestId id);
+  // Back to the front of its level's queue, holding no KV blocks (preempted or unplanned).
+  void Requeue(RequestId id);
   bool PreemptOne();
   bool PreemptFrom(Level& level);
 
