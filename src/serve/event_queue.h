@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "tokenfab/core/sim_time.h"
@@ -45,6 +46,20 @@ class IterationEnds {
 
   bool empty() const { return heap_.empty(); }
   const Event& top() const { return heap_.front(); }
+  // The instances of the second and third ends in order (-1 when there are fewer), for
+  // prefetching: the second is the least of the root's children, the third the least of the
+  // root's other children and the second's children.
+  std::pair<std::int32_t, std::int32_t> NextTwo() const {
+    const std::size_t n = heap_.size();
+    std::size_t second = Least(1, n, n);
+    if (second >= n) return {-1, -1};
+    std::size_t third = n;
+    for (std::size_t c = 1; c < std::min<std::size_t>(5, n); ++c) {
+      if (c != second && (third == n || Later(heap_[third], heap_[c]))) third = c;
+    }
+    third = Least(4 * second + 1, n, third);
+    return {heap_[second].target, third < n ? heap_[third].target : -1};
+  }
   // e.target's iteration ends at e: added, or replacing the end it had.
   void Set(const Event& e) {
     assert(e.kind == EventKind::kIterationEnd);
@@ -79,6 +94,13 @@ class IterationEnds {
     if (a.time != b.time) return a.time > b.time;
     if (a.seq != b.seq) return a.seq > b.seq;
     return a.target > b.target;
+  }
+  // The least of heap_[first, first + 4) and heap_[best] (n: none), within [0, n).
+  std::size_t Least(std::size_t first, std::size_t n, std::size_t best) const {
+    for (std::size_t c = first; c < std::min(first + 4, n); ++c) {
+      if (best == n || Later(heap_[best], heap_[c])) best = c;
+    }
+    return best;
   }
   // Moves heap_[i] up or down to its place.
   void Restore(std::size_t i) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -66,6 +67,13 @@ TEST(IterationEnds, AgreesWithAReferenceUnderRandomOperations) {
       if (least == nullptr || *least > e) least = &e;
     ASSERT_EQ(ends.top().target, least->target);
     ASSERT_EQ(ends.top().time, least->time);
+    // The prefetch hints name the second and third ends in order.
+    std::vector<Event> sorted;
+    for (const auto& [id, e] : planned) sorted.push_back(e);
+    std::sort(sorted.begin(), sorted.end(), [](const Event& a, const Event& b) { return b > a; });
+    const auto [second, third] = ends.NextTwo();
+    ASSERT_EQ(second, sorted.size() > 1 ? sorted[1].target : -1);
+    ASSERT_EQ(third, sorted.size() > 2 ? sorted[2].target : -1);
   }
 }
 

@@ -28,8 +28,14 @@ std::int64_t Instance::DecodeBlocksNeeded() const {
   const std::int64_t b = config_.kv_block_size;
   const std::int64_t c = Emitted(step_);
   const std::int64_t m = Emitted(step_ + 1) - c;
-  std::int64_t need = (m / b) * decoding_;
-  for (std::int64_t j = 0; j < m % b; ++j) need += phase_count_[Mod(-c - j, b)];
+  // One division per step (this runs every step): -(c + j) mod B from c mod B, as c >= 0.
+  std::int64_t need = m < b ? 0 : (m / b) * decoding_;
+  const std::int64_t rest = m < b ? m : m % b;
+  const std::int64_t r = c % b;
+  for (std::int64_t j = 0; j < rest; ++j) {
+    const std::int64_t t = r + j < b ? r + j : r + j - b;  // (c + j) mod B
+    need += phase_count_[t == 0 ? 0 : b - t];
+  }
   return need;
 }
 
@@ -47,6 +53,7 @@ void Instance::JoinDecode(RequestId id) {
       step_rate_ == kOneTokenPerStep ? owed : ((owed << kRateShift) + step_rate_ - 1) / step_rate_;
   finish_heap_.push({n - 1, id, r.stamp});
   next_finish_ = finish_heap_.top().step;
+  next_finish_id_ = finish_heap_.top().id;
   ++decoding_;
   kv_offset_sum_ += r.join_kv - Emitted(step_);
   ++phase_count_[Group(r)];
@@ -97,20 +104,18 @@ std::int64_t Instance::FinishDecodeStep(SimTime now, IterationOutcome& outcome) 
   const std::int64_t c = Emitted(step_);
   const std::int64_t m = Emitted(step_ + 1) - c;
   std::int64_t produced = decoding_ * m;
-  // Valid entries are never before step_; stale ones are dropped when they reach the top.
   if (next_finish_ > step_) {
     ++step_;
     return produced;
   }
-  while (!finish_heap_.empty()) {
+  // An entry after this step is left without reading its request: at factory scale that read
+  // was a cache miss per finishing step.
+  while (!finish_heap_.empty() && finish_heap_.top().step <= step_) {
     const FinishEntry top = finish_heap_.top();
-    Request& r = (*requests_)[top.id];
-    if (top.stamp != r.stamp || r.Finished()) {
-      finish_heap_.pop();
-      continue;
-    }
-    if (top.step != step_) break;
     finish_heap_.pop();
+    Request& r = (*requests_)[top.id];
+    if (top.stamp != r.stamp || r.Finished()) continue;  // stale
+    assert(top.step == step_);                           // valid entries are never before step_
     const std::int64_t had = r.generated + c - Emitted(r.join_step);
     produced -= m - (r.output_tokens - had);
     r.generated = r.output_tokens;
@@ -120,6 +125,7 @@ std::int64_t Instance::FinishDecodeStep(SimTime now, IterationOutcome& outcome) 
     outcome.finished.push_back(top.id);
   }
   next_finish_ = finish_heap_.empty() ? kNever : finish_heap_.top().step;
+  next_finish_id_ = finish_heap_.empty() ? kNoRequest : finish_heap_.top().id;
   ++step_;
   return produced;
 }

@@ -24,6 +24,10 @@ class Router {
 
   int first() const { return first_; }
   int Pick(const Request& r, std::vector<Instance>& instances);
+  // The least load of the pool's instances (outstanding requests; round robin: 0).
+  std::int64_t LeastLoad() const {
+    return policy_ == RouterPolicy::kRoundRobin ? 0 : load_[1] >> 24;
+  }
   // Called when an instance's load may have changed.
   void Update(const Instance& instance);
 

@@ -15,6 +15,14 @@ namespace {
 
 // Longest fast-forward stretch, in decode steps (bounds Instance's per-stretch buffer).
 constexpr int kMaxStretchSteps = 512;
+// How far a stretch is planned: its steps after the next request the instance receives are
+// undone, and a least-outstanding router sends the next request to the least loaded
+// instance, so an instance plans kStretchAtLeast steps at the least load and
+// kStretchPerRequestAbove more for each request it holds above it. Results do not depend
+// on these (a stretch is exact however long); planning to the next finish wasted 63% of
+// the planned steps of the factory example, these 40% (see docs/performance.md).
+constexpr int kStretchAtLeast = 2;
+constexpr int kStretchPerRequestAbove = 8;
 
 ServeConfig WithSinglePool(const InstanceCostModel& cost, ServeConfig config) {
   PoolConfig pool;
@@ -64,6 +72,7 @@ class Run {
   void OnKvReady(RequestId id, SimTime now);
   void Finished(RequestId id, SimTime now);
   void StartIdleInstances(SimTime now);
+  int StretchSteps(int index) const;
   void Deliver(int index, SimTime now);
   void ReportSteps(const Instance& inst, std::size_t count);
 
@@ -231,6 +240,14 @@ bool Run::Peek(Event& next, const Draw& lookahead, bool arriving) const {
   return any;
 }
 
+int Run::StretchSteps(int index) const {
+  const Router& router = routers_[result_.instance_pool[index]];
+  const std::int64_t above = instances_[index].Outstanding() - router.LeastLoad();
+  if (above <= 0) return kStretchAtLeast;
+  return static_cast<int>(
+      std::min<std::int64_t>(kMaxStretchSteps, kStretchAtLeast + kStretchPerRequestAbove * above));
+}
+
 void Run::StartIdleInstances(SimTime now) {
   std::sort(dirty_.begin(), dirty_.end());
   dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
@@ -240,7 +257,7 @@ void Run::StartIdleInstances(SimTime now) {
       inst.PlanCut(metrics_->WindowEnd());
       PushIterationEnd(i);
     } else if (!inst.Busy() && inst.StartIteration(now) >= 0) {
-      if (fast_forward_) inst.FastForward(metrics_->WindowEnd(), kMaxStretchSteps);
+      if (fast_forward_) inst.FastForward(metrics_->WindowEnd(), StretchSteps(i));
       PushIterationEnd(i);
     }
     routers_[result_.instance_pool[i]].Update(inst);
@@ -292,6 +309,12 @@ Result<ServeResult> Run::Execute() {
   bool have = Peek(ev, lookahead, arriving);
   while (have) {
     if (ev.kind == EventKind::kIterationEnd) {
+      // The instances of the next iteration ends have left the cache since their last event:
+      // prefetch the data of the next one (its object was prefetched one event ago) and the
+      // object of the one after.
+      const auto [second, third] = ends_.NextTwo();
+      if (second >= 0) instances_[second].PrefetchData();
+      if (third >= 0) instances_[third].PrefetchObject();
       ends_.pop();
     } else if (ev.kind != EventKind::kArrival) {
       events_.pop();
