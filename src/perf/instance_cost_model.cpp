@@ -130,6 +130,7 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   }
   mem.kv_capacity_tokens = static_cast<std::int64_t>(
       std::floor(parallelism.AttentionDataParallel() * mem.kv_bytes / mem.kv_bytes_per_token));
+  m.decode_ = MakeDecodeConstants(m);
   return m;
 }
 
@@ -316,6 +317,53 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   return cost;
 }
 
+InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
+    const InstanceCostModel& cm) {
+  const ModelSpec& m = cm.model_;
+  DecodeConstants d;
+  d.fast = m.sliding_window <= 0;
+  d.dp = cm.parallelism_.AttentionDataParallel();
+  const double at = cm.parallelism_.AttentionTensorParallel();
+  const double heads = m.num_heads / at;
+  if (m.attention == AttentionKind::kMla) {
+    d.flops_per_ctx = 2 * heads * (2.0 * m.kv_lora_rank + m.qk_rope_head_dim);
+    d.kv_elements = m.kv_lora_rank + m.qk_rope_head_dim;
+  } else {
+    d.flops_per_ctx = 4 * heads * m.head_dim;
+    d.kv_elements = 2.0 * std::ceil(m.num_kv_heads / at) * m.head_dim;
+  }
+  d.attention_rate = cm.attention_peak_ * cm.engine_.attention_efficiency;
+  d.memory_rate = cm.gpu_.hbm_bandwidth * cm.engine_.memory_efficiency;
+  d.not_overlapped = 1 - cm.engine_.compute_memory_overlap;
+  d.layers = m.num_layers;
+  d.gpus_watts = cm.num_gpus() * cm.gpu_.tdp_watts;
+  d.idle = cm.options_.idle_power_fraction;
+  d.busy_share = 1 - d.idle;
+  return d;
+}
+
+// AttentionSeconds and WithOverheads for prefill_tokens = prefill_attention_pairs = 0,
+// tokens_per_decode = 1, no sliding window: the prefill terms are exact zeros (0 + x = x),
+// drafting is 0, and x / 1 = x, so each remaining operation is the general path's.
+IterationCost InstanceCostModel::DecodeOnlyCost(const BatchShape& b,
+                                                const DecodeCostCache::Entry& entry) const {
+  const DecodeConstants& d = decode_;
+  const double context = d.dp == 1 ? b.decode_context_tokens : b.decode_context_tokens / d.dp;
+  const double compute = context * d.flops_per_ctx / d.attention_rate;
+  const double memory = context * d.kv_elements * kv_bytes_ / d.memory_rate;
+  const double layer = std::max(compute, memory) + d.not_overlapped * std::min(compute, memory);
+  IterationCost cost;
+  cost.gemm_s = entry.gemm_s;
+  cost.attention_s = d.layers * layer;
+  cost.communication_s = entry.communication_s;
+  const double gpu = cost.gemm_s + cost.attention_s + cost.communication_s;
+  cost.overhead_s = entry.fixed_overhead_s + std::max(0.0, entry.host_s - gpu);
+  cost.seconds = gpu + cost.overhead_s;
+  const double busy = std::min(1.0, gpu / cost.seconds);
+  cost.joules = d.gpus_watts * cost.seconds * (d.idle + d.busy_share * busy);
+  return cost;
+}
+
 IterationCost InstanceCostModel::Cost(const BatchShape& batch, DecodeCostCache& cache) const {
   const bool decode_only = batch.decode_sequences > 0 && batch.tokens_per_decode == 1 &&
                            batch.prefill_tokens == 0 && batch.prefill_sequences == 0 &&
@@ -326,9 +374,13 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch, DecodeCostCache& 
   DecodeCostCache::Entry& entry = cache.by_sequences[n];
   if (!entry.known) {
     const IterationCost cost = Cost(batch);
-    entry = {true, cost.gemm_s, cost.communication_s};
+    const double sequences =
+        std::ceil(static_cast<double>(batch.Sequences()) / parallelism_.AttentionDataParallel());
+    entry = {true, cost.gemm_s, cost.communication_s, engine_.host_time_per_sequence_s * sequences,
+             engine_.iteration_overhead_s + engine_.per_sequence_overhead_s * sequences};
     return cost;
   }
+  if (decode_.fast) return DecodeOnlyCost(batch, entry);
   IterationCost cost;
   cost.gemm_s = entry.gemm_s;
   cost.attention_s = AttentionSeconds(batch);

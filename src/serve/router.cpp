@@ -17,8 +17,12 @@ void Router::Set(int local, std::int64_t load) {
   const std::int64_t value = (load << 24) | local;
   if (load_[node] == value) return;
   load_[node] = value;
-  for (node /= 2; node >= 1; node /= 2)
-    load_[node] = std::min(load_[2 * node], load_[2 * node + 1]);
+  // Up to the first ancestor whose minimum does not change: the ones above keep theirs.
+  for (node /= 2; node >= 1; node /= 2) {
+    const std::int64_t least = std::min(load_[2 * node], load_[2 * node + 1]);
+    if (load_[node] == least) break;
+    load_[node] = least;
+  }
 }
 
 void Router::Update(const Instance& instance) {

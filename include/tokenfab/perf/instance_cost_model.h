@@ -48,6 +48,9 @@ struct DecodeCostCache {
     bool known = false;
     double gemm_s = 0;
     double communication_s = 0;
+    // WithOverheads' terms that depend only on the batch size.
+    double host_s = 0;
+    double fixed_overhead_s = 0;  // iteration + per-sequence overhead
   };
   std::vector<Entry> by_sequences;
 };
@@ -116,6 +119,27 @@ class InstanceCostModel {
   double Roofline(double flops, double bytes, double efficiency) const;
   // Time of an operator with these compute and memory times (engine's overlap between them).
   double Overlapped(double compute, double memory) const;
+  // Cost of a decode-only batch of the cached size (no speculation, no sliding window): the
+  // same operations as Cost(batch), in the same order, with what depends only on the model
+  // and the batch size computed once (decode_, the entry). A factory hour plans ~2 x 10^8
+  // such steps; the general path was a quarter of the run's instructions.
+  IterationCost DecodeOnlyCost(const BatchShape& batch, const DecodeCostCache::Entry& entry) const;
+
+  // Model constants of AttentionSeconds and WithOverheads for DecodeOnlyCost, set by Build.
+  struct DecodeConstants {
+    bool fast = false;  // no sliding window: DecodeOnlyCost applies
+    double dp = 1;
+    double kv_elements = 0;
+    double flops_per_ctx = 0;
+    double attention_rate = 0;  // attention_peak_ x attention_efficiency
+    double memory_rate = 0;     // hbm_bandwidth x memory_efficiency
+    double not_overlapped = 1;  // 1 - compute_memory_overlap
+    double layers = 0;
+    double gpus_watts = 0;  // num_gpus() x tdp_watts
+    double idle = 0;        // idle_power_fraction f
+    double busy_share = 1;  // 1 - f
+  };
+  static DecodeConstants MakeDecodeConstants(const InstanceCostModel& m);
 
   ModelSpec model_;
   GpuSpec gpu_;
@@ -132,6 +156,7 @@ class InstanceCostModel {
   double attention_peak_ = 0;
   double link_bandwidth_ = 0;  // per direction, for collectives inside the instance
   SpeculativeConfig speculative_;
+  DecodeConstants decode_;
 };
 
 }  // namespace tokenfab
