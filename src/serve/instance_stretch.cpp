@@ -22,6 +22,7 @@ void Instance::FastForward(SimTime horizon, int max_steps) {
   stretch_step_ = step_;
   stretch_start_ = record_.start;
   const bool on_demand = config_.kv_admission == KvAdmission::kOnDemand;
+  const DecodeCostCache::Entry* entry = nullptr;
   while (static_cast<int>(ahead_.size()) < max_steps && next_finish_ > step_) {
     // The running step ends without a finish; plan the next one as StartIteration would.
     const std::int64_t produced = decoding_ * (Emitted(step_ + 1) - Emitted(step_));
@@ -31,12 +32,16 @@ void Instance::FastForward(SimTime horizon, int max_steps) {
       --step_;  // the step must preempt: leave it to the event loop
       break;
     }
-    BatchShape batch = record_.batch;
-    batch.decode_context_tokens =
+    // Only the context changes from step to step (the batch size is the stretch's).
+    const double context_before = record_.batch.decode_context_tokens;
+    record_.batch.decode_context_tokens =
         static_cast<double>(kv_offset_sum_ + decoding_ * (Emitted(step_) + 1));
-    const IterationCost cost = cost_->Cost(batch, *decode_cache_);
+    if (entry == nullptr) entry = cost_->DecodeEntry(record_.batch, *decode_cache_);
+    const IterationCost cost = entry != nullptr ? cost_->DecodeStepCost(record_.batch, *entry)
+                                                : cost_->Cost(record_.batch, *decode_cache_);
     const SimTime end = record_.end + SecondsToSimTime(cost.seconds);
     if (end >= horizon) {
+      record_.batch.decode_context_tokens = context_before;
       --step_;
       break;
     }
@@ -44,7 +49,6 @@ void Instance::FastForward(SimTime horizon, int max_steps) {
     ahead_.push_back({record_.end, record_.joules, record_.kv_blocks_used, produced});
     record_.start = record_.end;
     record_.end = end;
-    record_.batch = batch;
     record_.kv_blocks_used = used_blocks();
     record_.joules = cost.joules;
   }

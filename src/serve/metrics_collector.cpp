@@ -59,12 +59,10 @@ MetricsCollector::MetricsCollector(const ServeConfig& config, ServeResult* resul
     : config_(config),
       result_(result),
       classes_(config.workload.classes.size()),
-      windows_(config.window_s, config.pools.front().cost->engine().percentiles),
-      pool_iterations_(config.pools.size(), 0) {
+      windows_(config.window_s, config.pools.front().cost->engine().percentiles) {
   std::size_t instances = 0;
   for (const PoolConfig& p : config.pools) instances += p.instances;
-  instance_joules_.assign(instances, 0.0);
-  instance_busy_.assign(instances, 0);
+  instance_sums_.assign(instances, InstanceSums{});
   // Exact reservations: doubling growth would need twice the memory at factory scale.
   const auto n = static_cast<std::size_t>(
       std::clamp<std::int64_t>(config.workload.num_requests, 0, 200'000'000));
@@ -76,12 +74,6 @@ MetricsCollector::MetricsCollector(const ServeConfig& config, ServeResult* resul
 void MetricsCollector::OnKvTransfer(const Request& r) {
   transfer_ms_sum_ += SimTimeToMillis(r.kv_ready - r.prefill_done);
   ++transfers_;
-}
-
-void MetricsCollector::AdvanceTo(SimTime t) {
-  windows_.AdvanceTo(t, in_system_);
-  in_system_area_ns_ += static_cast<WideInt>(in_system_) * (t - clock_);
-  clock_ = t;
 }
 
 void MetricsCollector::OnArrival(const Request& r) {
@@ -132,24 +124,6 @@ void MetricsCollector::OnFinish(const Request& r) {
   }
 }
 
-void MetricsCollector::OnIteration(const IterationRecord& it) {
-  ++iterations_;
-  batch_sum_ += it.batch.Sequences();
-  if (it.batch.decode_sequences > 0) {
-    itl_.Add(it.end - it.start,
-             static_cast<std::int64_t>(it.batch.decode_sequences) * it.batch.tokens_per_decode);
-  }
-  windows_.OnOutputTokens(it.output_tokens);
-  instance_joules_[it.instance] += it.joules;
-  instance_busy_[it.instance] += it.end - it.start;
-  ++pool_iterations_[result_->instance_pool[it.instance]];
-  if (it.kv_blocks_total > 0) {
-    kv_peak_ = std::max(
-        kv_peak_, static_cast<double>(it.kv_blocks_used) / static_cast<double>(it.kv_blocks_total));
-  }
-  if (config_.keep_iterations) result_->iterations.push_back(it);
-}
-
 void MetricsCollector::Finish(double wall_s) {
   ServeMetrics& m = result_->metrics;
   const PercentileMethod method = config_.pools.front().cost->engine().percentiles;
@@ -172,15 +146,23 @@ void MetricsCollector::Finish(double wall_s) {
   m.tpot_ms = Summarize(tpot_ms_, method);
   m.e2e_ms = Summarize(e2e_ms_, method);
   m.itl_ms = itl_.SummarizeMillis(method);
-  m.kv_peak_utilization = kv_peak_;
+  double kv_peak = 0;
+  for (const InstanceSums& sums : instance_sums_) {
+    if (sums.kv_used_peak < 0) continue;
+    kv_peak = std::max(kv_peak,
+                       static_cast<double>(sums.kv_used_peak) / static_cast<double>(sums.kv_total));
+  }
+  m.kv_peak_utilization = kv_peak;
   m.preemptions = preemptions_;
   m.iterations = iterations_;
   m.mean_batch_size = iterations_ ? static_cast<double>(batch_sum_) / iterations_ : 0;
   m.energy_j = 0;
-  for (double j : instance_joules_) m.energy_j += j;
+  for (const InstanceSums& sums : instance_sums_) m.energy_j += sums.joules;
   std::vector<SimTime> pool_busy(config_.pools.size(), 0);
-  for (std::size_t i = 0; i < instance_busy_.size(); ++i) {
-    pool_busy[result_->instance_pool[i]] += instance_busy_[i];
+  std::vector<std::int64_t> pool_iterations(config_.pools.size(), 0);
+  for (std::size_t i = 0; i < instance_sums_.size(); ++i) {
+    pool_busy[result_->instance_pool[i]] += instance_sums_[i].busy;
+    pool_iterations[result_->instance_pool[i]] += instance_sums_[i].iterations;
   }
   for (std::size_t p = 0; p < config_.pools.size(); ++p) {
     const PoolConfig& pool = config_.pools[p];
@@ -192,7 +174,7 @@ void MetricsCollector::Finish(double wall_s) {
     pm.instances = pool.instances;
     pm.gpus = pool.instances * pool.cost->num_gpus();
     pm.utilization = m.span_s > 0 ? busy_s / (m.span_s * pool.instances) : 0;
-    pm.iterations = pool_iterations_[p];
+    pm.iterations = pool_iterations[p];
     m.pools.push_back(pm);
   }
   m.kv_transfers = transfers_;

@@ -185,7 +185,15 @@ void Run::Deliver(int index, SimTime now) {
 }
 
 void Run::ReportSteps(const Instance& inst, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) metrics_->OnIteration(inst.StretchRecord(i));
+  if (config_.keep_iterations) {
+    for (std::size_t i = 0; i < count; ++i) metrics_->OnIteration(inst.StretchRecord(i));
+    return;
+  }
+  inst.VisitStretchSteps(
+      count, [this](const IterationRecord& base, SimTime start, SimTime end, std::int64_t kv_used,
+                    std::int64_t output_tokens, double joules) {
+        metrics_->OnStep(base, start, end, kv_used, output_tokens, joules);
+      });
 }
 
 void Run::OnIterationEnd(int index, SimTime now) {
@@ -249,8 +257,10 @@ int Run::StretchSteps(int index) const {
 }
 
 void Run::StartIdleInstances(SimTime now) {
-  std::sort(dirty_.begin(), dirty_.end());
-  dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
+  if (dirty_.size() > 1) {  // most events dirty one instance
+    std::sort(dirty_.begin(), dirty_.end());
+    dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
+  }
   for (int i : dirty_) {
     Instance& inst = instances_[i];
     if (inst.Pending()) {

@@ -15,18 +15,13 @@ double ToMillis(SimTime ns) { return SimTimeToSeconds(ns) * 1e3; }
 
 }  // namespace
 
-void WeightedDurations::Add(SimTime duration, std::int64_t weight) {
+void WeightedDurations::AddSlow(SimTime duration, std::int64_t weight) {
   assert(duration >= 0 && weight >= 1);
-  if (size() == 0) min_ = max_ = duration;
-  min_ = std::min(min_, duration);
-  max_ = std::max(max_, duration);
-  total_weight_ += weight;
-  weighted_ns_ += static_cast<WideInt>(duration) * weight;
   if (duration > UINT32_MAX || weight > UINT16_MAX) {
     wide_.emplace_back(duration, weight);
     return;
   }
-  const auto slot = static_cast<std::size_t>(size_ % static_cast<std::int64_t>(kChunk));
+  const auto slot = static_cast<std::size_t>(size_) & (kChunk - 1);
   if (slot == 0) chunks_.push_back(std::make_unique_for_overwrite<Chunk>());
   chunks_.back()->duration[slot] = static_cast<std::uint32_t>(duration);
   chunks_.back()->weight[slot] = static_cast<std::uint16_t>(weight);

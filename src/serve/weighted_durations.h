@@ -10,6 +10,8 @@
 // A histogram of weight per ns would use less memory but costs a cache miss per sample.
 #pragma once
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -23,8 +25,22 @@ namespace tokenfab {
 
 class WeightedDurations {
  public:
-  // REQUIRES: duration >= 0, weight >= 1.
-  void Add(SimTime duration, std::int64_t weight);
+  // REQUIRES: duration >= 0, weight >= 1. Inline: once per decode iteration.
+  void Add(SimTime duration, std::int64_t weight) {
+    min_ = std::min(min_, duration);
+    max_ = std::max(max_, duration);
+    total_weight_ += weight;
+    weighted_ns_ += static_cast<WideInt>(duration) * weight;
+    const auto slot = static_cast<std::size_t>(size_) & (kChunk - 1);
+    if (duration > UINT32_MAX || weight > UINT16_MAX || slot == 0) {
+      AddSlow(duration, weight);
+      return;
+    }
+    Chunk& chunk = *chunks_.back();
+    chunk.duration[slot] = static_cast<std::uint32_t>(duration);
+    chunk.weight[slot] = static_cast<std::uint16_t>(weight);
+    ++size_;
+  }
   std::int64_t size() const { return size_ + static_cast<std::int64_t>(wide_.size()); }
   // Mean and p50/p90/p99 in milliseconds (value = SimTimeToSeconds(duration) * 1e3), each
   // percentile equal to WeightedPercentile() over the sorted (value, weight) pairs.
@@ -37,6 +53,8 @@ class WeightedDurations {
     std::uint16_t weight[kChunk];
   };
 
+  // Add's rare cases: a sample too large to pack, or the first of a chunk.
+  void AddSlow(SimTime duration, std::int64_t weight);
   template <typename Visit>
   void ForEach(Visit visit) const;
   // Durations at the given 0-based weighted ranks (each rank < total weight).
@@ -47,7 +65,8 @@ class WeightedDurations {
   std::vector<std::pair<SimTime, std::int64_t>> wide_;  // samples too large to pack
   std::int64_t total_weight_ = 0;
   WideInt weighted_ns_ = 0;  // exact, so the mean does not depend on order
-  SimTime min_ = 0, max_ = 0;
+  // Over the samples so far (INT64_MAX and 0 before the first: no sample is negative).
+  SimTime min_ = INT64_MAX, max_ = 0;
 };
 
 }  // namespace tokenfab

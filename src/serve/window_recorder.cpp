@@ -25,15 +25,12 @@ WindowRecorder::WindowRecorder(double window_s, PercentileMethod method)
     : width_(window_s > 0 ? std::max<SimTime>(1, std::llround(window_s * 1e9)) : 0),
       method_(method) {}
 
-void WindowRecorder::AdvanceTo(SimTime t, std::int64_t in_system) {
-  if (!enabled()) return;
+void WindowRecorder::CloseThrough(SimTime t, std::int64_t in_system) {
   while (t >= start_ + width_) {
     area_ns_ += static_cast<WideInt>(in_system) * (start_ + width_ - clock_);
     clock_ = start_ + width_;
     Close();
   }
-  area_ns_ += static_cast<WideInt>(in_system) * (t - clock_);
-  clock_ = t;
 }
 
 void WindowRecorder::OnFirstToken(double ttft_ms) {

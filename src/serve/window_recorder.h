@@ -23,7 +23,13 @@ class WindowRecorder {
   // End of the open window (signals before it count in it); the largest time when disabled.
   SimTime WindowEnd() const { return enabled() ? start_ + width_ : INT64_MAX; }
   // Time moves to t; `in_system` requests were in the system since the previous call.
-  void AdvanceTo(SimTime t, std::int64_t in_system);
+  // Inline: once per event.
+  void AdvanceTo(SimTime t, std::int64_t in_system) {
+    if (!enabled()) return;
+    if (t >= start_ + width_) CloseThrough(t, in_system);
+    area_ns_ += static_cast<WideInt>(in_system) * (t - clock_);
+    clock_ = t;
+  }
   void OnArrival() { ++current_.arrivals; }
   void OnFirstToken(double ttft_ms);
   void OnFinish() { ++current_.completed; }
@@ -33,6 +39,8 @@ class WindowRecorder {
 
  private:
   void Close();
+  // Closes the windows that end by t, with `in_system` requests in the system since clock_.
+  void CloseThrough(SimTime t, std::int64_t in_system);
 
   SimTime width_ = 0;
   PercentileMethod method_;

@@ -79,6 +79,24 @@ class InstanceCostModel {
   IterationCost Cost(const BatchShape& batch) const;
   // The same result, bit for bit, through the caller's cache for decode-only batches.
   IterationCost Cost(const BatchShape& batch, DecodeCostCache& cache) const;
+  // For a run of decode-only batches of batch's size that differ only in their context (a
+  // fast-forward stretch): the cache entry through which Cost(batch, cache) computes them,
+  // or null when it does not use one (then call Cost). Valid until the cache next grows.
+  const DecodeCostCache::Entry* DecodeEntry(const BatchShape& batch,
+                                            const DecodeCostCache& cache) const {
+    if (!decode_.fast || batch.tokens_per_decode != 1 || batch.decode_sequences <= 0 ||
+        batch.prefill_tokens != 0 || batch.prefill_sequences != 0 ||
+        batch.prefill_completions != 0 || batch.prefill_attention_pairs != 0) {
+      return nullptr;
+    }
+    const auto n = static_cast<std::size_t>(batch.decode_sequences);
+    if (n >= cache.by_sequences.size() || !cache.by_sequences[n].known) return nullptr;
+    return &cache.by_sequences[n];
+  }
+  // Cost(batch, cache) for a batch whose entry DecodeEntry returned.
+  IterationCost DecodeStepCost(const BatchShape& batch, const DecodeCostCache::Entry& entry) const {
+    return DecodeOnlyCost(batch, entry);
+  }
   // Speculative decoding: batches whose decode sequences verify tokens_per_decode = k + 1
   // tokens also pay for drafting k tokens each (IterationCost::draft_s).
   void set_speculative(const SpeculativeConfig& s) { speculative_ = s; }

@@ -121,6 +121,24 @@ class alignas(64) Instance {
   // reports them before CutStretch or DropStretch.
   std::size_t StretchSteps() const { return ahead_.size(); }
   IterationRecord StretchRecord(std::size_t i) const;
+  // Calls visit(base, start, end, kv_blocks_used, output_tokens, joules) for steps [0,
+  // count) of the stretch, oldest first: StretchRecord(i) without building it (its instance,
+  // batch but for the context, and KV total are base's).
+  template <typename Visit>
+  void VisitStretchSteps(std::size_t count, Visit visit) const {
+    if (count == 0) return;
+    if (planned_) {
+      const IterationRecord& r = cut_record_;
+      visit(r, r.start, r.end, r.kv_blocks_used, r.output_tokens, r.joules);
+      return;
+    }
+    SimTime start = stretch_start_;
+    for (std::size_t i = 0; i < count; ++i) {
+      const StretchStep& step = ahead_[i];
+      visit(record_, start, step.end, step.kv_blocks_used, step.output_tokens, step.joules);
+      start = step.end;
+    }
+  }
   // Steps of the stretch that ended by t: [0, StepsEndedBy(t)).
   std::size_t StepsEndedBy(SimTime t) const;
   // A request is delivered at t while a stretch is planned, and the steps that ended by t
