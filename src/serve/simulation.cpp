@@ -47,8 +47,10 @@ class Run {
     events_.push({t, kind, seq_++, target});
   }
   void PushIterationEnd(int index) {
-    const IterationRecord& it = instances_[index].last_iteration();
+    const Instance& inst = instances_[index];
+    const IterationRecord& it = inst.last_iteration();
     ends_.Set({it.end, EventKind::kIterationEnd, static_cast<std::uint64_t>(it.start), index});
+    first_read_[index] = inst.FirstRequestRead();
   }
   // The next event in Event order, from the iteration ends, the other events or the
   // open-loop arrival; false when there is none.
@@ -83,6 +85,7 @@ class Run {
   std::vector<std::unique_ptr<DecodeCostCache>> decode_caches_;  // one per pool
   std::vector<Router> routers_;                                  // one per pool
   IterationEnds ends_;
+  std::vector<RequestId> first_read_;  // by instance: FirstRequestRead() when its end was set
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;  // other kinds
   std::uint64_t seq_ = 0;
   std::vector<Draw> follow_ups_;  // closed-loop and session requests waiting to arrive
@@ -305,6 +308,7 @@ Result<ServeResult> Run::Execute() {
     result_.pool_names.push_back(pool.name);
   }
   ends_ = IterationEnds(static_cast<int>(instances_.size()));
+  first_read_.assign(instances_.size(), kNoRequest);
   metrics_ = std::make_unique<MetricsCollector>(config_, &result_);
   fast_forward_ = config_.fast_forward && !config_.keep_iterations;
 
@@ -324,7 +328,10 @@ Result<ServeResult> Run::Execute() {
       // object of the one after.
       const auto [second, third] = ends_.NextTwo();
       if (second >= 0) instances_[second].PrefetchData();
-      if (third >= 0) instances_[third].PrefetchObject();
+      if (third >= 0) {
+        instances_[third].PrefetchObject();
+        if (first_read_[third] >= 0) __builtin_prefetch(&result_.requests[first_read_[third]]);
+      }
       ends_.pop();
     } else if (ev.kind != EventKind::kArrival) {
       events_.pop();

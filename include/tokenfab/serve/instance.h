@@ -176,6 +176,14 @@ class alignas(64) Instance {
     const char* p = reinterpret_cast<const char*>(this);
     for (std::size_t i = 0; i < sizeof(Instance); i += 64) __builtin_prefetch(p + i);
   }
+  // The request the running iteration's end reads first: the sequence that finishes at
+  // its end, else the first prompt chunk (kNoRequest when neither). Kept by the simulation
+  // beside the queue of iteration ends, so it can be prefetched two events ahead without
+  // reading this object, which is not in the cache yet then.
+  RequestId FirstRequestRead() const {
+    if (decode_step_running_ && next_finish_ <= step_) return next_finish_id_;
+    return chunks_.empty() ? kNoRequest : chunks_.front().first;
+  }
   void PrefetchData() const {
     if (next_finish_ <= step_) __builtin_prefetch(&(*requests_)[next_finish_id_]);
     if (!finish_heap_.empty()) __builtin_prefetch(&finish_heap_.top());
