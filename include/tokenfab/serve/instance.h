@@ -186,11 +186,22 @@ class alignas(64) Instance {
   }
   void PrefetchData() const {
     if (next_finish_ <= step_) __builtin_prefetch(&(*requests_)[next_finish_id_]);
-    if (!finish_heap_.empty()) __builtin_prefetch(&finish_heap_.top());
+    if (!finish_heap_.empty()) {
+      // The levels a pop or push walks first: the top three (15 entries, 4 lines).
+      const char* heap = reinterpret_cast<const char*>(&finish_heap_.top());
+      const std::size_t bytes =
+          std::min<std::size_t>(finish_heap_.size(), 15) * sizeof(FinishEntry);
+      for (std::size_t i = 0; i < bytes; i += 64) __builtin_prefetch(heap + i);
+    }
     if (!ahead_.empty()) __builtin_prefetch(ahead_.data());
     if (!chunks_.empty()) __builtin_prefetch(chunks_.data());
-    __builtin_prefetch(phase_count_.data());
+    const char* phases = reinterpret_cast<const char*>(phase_count_.data());
+    const std::size_t phase_bytes = phase_count_.size() * sizeof(std::int64_t);
+    for (std::size_t i = 0; i < phase_bytes; i += 64) __builtin_prefetch(phases + i);
     __builtin_prefetch(levels_.data());
+    if (!levels_.empty() && !levels_.front().admitted.empty()) {
+      __builtin_prefetch(&levels_.front().admitted.back());
+    }
   }
 
   // Calls visit(id, generated) for each running decode request, by priority (highest first)
