@@ -1,22 +1,27 @@
 #include "window_recorder.h"
 
+#include "order_statistics.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace tokenfab {
 namespace {
 
-// Percentile() of the sorted values, by selection in O(n) instead of a sort.
+// Percentile() of the sorted values, by exact selection (OrderStatistics). Reorders v.
 double SelectPercentile(std::vector<double>& v, double p, PercentileMethod method) {
   if (v.empty()) return 0;
   const std::size_t n = v.size();
   const double rank = method == PercentileMethod::kFloorIndex ? std::floor(n * p) : p * (n - 1);
   const std::size_t lo = std::min(n - 1, static_cast<std::size_t>(std::floor(rank)));
-  std::nth_element(v.begin(), v.begin() + lo, v.end());
-  const double low = v[lo];
-  if (method == PercentileMethod::kFloorIndex || lo + 1 >= n) return low;
-  const double high = *std::min_element(v.begin() + lo + 1, v.end());
-  return low + (rank - static_cast<double>(lo)) * (high - low);
+  if (method == PercentileMethod::kFloorIndex || lo + 1 >= n) {
+    std::vector<double> low;
+    OrderStatistics(v, {lo}, low);
+    return low[0];
+  }
+  std::vector<double> pair;
+  OrderStatistics(v, {lo, lo + 1}, pair);
+  return pair[0] + (rank - static_cast<double>(lo)) * (pair[1] - pair[0]);
 }
 
 }  // namespace
