@@ -22,28 +22,29 @@ std::uint64_t Key(double v) {
 
 std::size_t Bucket(double v) { return static_cast<std::size_t>(Key(v) >> (64 - kBucketBits)); }
 
-void SelectInPlace(std::vector<double>& values, const std::vector<std::size_t>& ranks,
+// The selection itself, on [first, last).
+void SelectInPlace(double* first, double* last, const std::vector<std::size_t>& ranks,
                    std::vector<double>& out) {
   std::vector<std::size_t> order(ranks.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
             [&](std::size_t a, std::size_t b) { return ranks[a] < ranks[b]; });
-  auto from = values.begin();
-  std::size_t done = 0;  // values[0, done) hold their sorted-order elements
+  double* from = first;
+  std::size_t done = 0;  // first[0, done) hold their sorted-order elements
   for (std::size_t i : order) {
     const std::size_t k = ranks[i];
     if (k >= done) {
-      const auto kth = values.begin() + static_cast<std::ptrdiff_t>(k);
+      double* kth = first + k;
       if (k == done && k > 0) {
         // The element after a selected one is the least of the rest: one pass, no partition.
-        std::iter_swap(kth, std::min_element(kth, values.end()));
+        std::iter_swap(kth, std::min_element(kth, last));
       } else {
-        std::nth_element(from, kth, values.end());
+        std::nth_element(from, kth, last);
       }
       from = kth + 1;
       done = k + 1;
     }
-    out[i] = values[k];
+    out[i] = first[k];
   }
 }
 
@@ -53,8 +54,9 @@ void OrderStatistics(std::vector<double>& values, const std::vector<std::size_t>
                      std::vector<double>& out) {
   out.assign(ranks.size(), 0.0);
   if (ranks.empty()) return;
+  assert(ranks.size() < 256);  // slot numbers are bytes
   if (values.size() < kSmall) {
-    SelectInPlace(values, ranks, out);
+    SelectInPlace(values.data(), values.data() + values.size(), ranks, out);
     return;
   }
   std::vector<std::uint32_t> count(std::size_t{1} << kBucketBits, 0);
@@ -73,18 +75,18 @@ void OrderStatistics(std::vector<double>& values, const std::vector<std::size_t>
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   // slot[bucket]: index in `wanted` + 1, or 0 for a bucket no rank falls in.
   std::vector<std::uint8_t> slot(count.size(), 0);
-  std::vector<std::vector<double>> members(wanted.size());
-  for (std::size_t j = 0; j < wanted.size(); ++j) {
+  for (std::size_t j = 0; j < wanted.size(); ++j)
     slot[wanted[j]] = static_cast<std::uint8_t>(j + 1);
-    members[j].reserve(count[wanted[j]]);
-  }
-  for (double v : values) {
-    const std::uint8_t s = slot[Bucket(v)];
-    if (s != 0) members[s - 1].push_back(v);
-  }
+  // The wanted buckets' values to the front, then bucket by bucket: in place, as a copy
+  // would add up to a tenth of the samples to the run's peak memory.
+  double* begin = values.data();
+  double* const wanted_end =
+      std::partition(begin, begin + values.size(), [&](double v) { return slot[Bucket(v)] != 0; });
   for (std::size_t j = 0; j < wanted.size(); ++j) {
-    std::vector<std::size_t> local;
-    std::vector<std::size_t> which;
+    double* const end = std::partition(begin, wanted_end, [&](double v) {
+      return slot[Bucket(v)] == static_cast<std::uint8_t>(j + 1);
+    });
+    std::vector<std::size_t> local, which;
     for (std::size_t i = 0; i < ranks.size(); ++i) {
       if (bucket_of[i] == wanted[j]) {
         local.push_back(rank_in[i]);
@@ -92,8 +94,9 @@ void OrderStatistics(std::vector<double>& values, const std::vector<std::size_t>
       }
     }
     std::vector<double> got(local.size());
-    SelectInPlace(members[j], local, got);
+    SelectInPlace(begin, end, local, got);
     for (std::size_t m = 0; m < which.size(); ++m) out[which[m]] = got[m];
+    begin = end;
   }
 }
 

@@ -4,7 +4,7 @@
 // A factory hour keeps 67.5 million TTFT, TPOT and E2E samples; nth_element over them (a
 // partition per rank, each a pass of data-dependent swaps) was 4% of the run. Here a first
 // pass counts the values by their top 16 bits (a histogram that stays in the L2 cache), a
-// second copies out only the values of the buckets holding the wanted ranks, and
+// second moves the values of the buckets holding the wanted ranks to the front, and
 // nth_element runs on those few.
 #pragma once
 
