@@ -199,7 +199,7 @@ class alignas(64) Instance {
     if (!ahead_.empty()) __builtin_prefetch(ahead_.data());
     if (!chunks_.empty()) __builtin_prefetch(chunks_.data());
     const char* phases = reinterpret_cast<const char*>(phase_count_.data());
-    const std::size_t phase_bytes = phase_count_.size() * sizeof(std::int64_t);
+    const std::size_t phase_bytes = phase_count_.size() * sizeof(std::int32_t);
     for (std::size_t i = 0; i < phase_bytes; i += 64) __builtin_prefetch(phases + i);
     __builtin_prefetch(levels_.data());
     if (!levels_.empty() && !levels_.front().admitted.empty()) {
@@ -338,7 +338,7 @@ class alignas(64) Instance {
   SimTime stretch_start_ = 0;
   // Decode sequences by group (join_kv - C(join_step)) mod B: the group's KV length before
   // step s is congruent to group + C(s), which says whether the step needs a new block.
-  std::vector<std::int64_t> phase_count_;
+  std::vector<std::int32_t> phase_count_;  // 32 bits: half the lines to prefetch
 
   // Line 3.
   SchedulerConfig config_;
