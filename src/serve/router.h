@@ -28,6 +28,13 @@ class Router {
   std::int64_t LeastLoad() const {
     return policy_ == RouterPolicy::kRoundRobin ? 0 : load_[1] >> 24;
   }
+  // The instance a least-outstanding pick would choose now (-1 for other policies), for
+  // prefetching ahead of the next arrival.
+  int LikelyPick() const {
+    return policy_ == RouterPolicy::kLeastOutstanding
+               ? first_ + static_cast<int>(load_[1] & 0xFFFFFF)
+               : -1;
+  }
   // Called when an instance's load may have changed.
   void Update(const Instance& instance);
 

@@ -368,6 +368,12 @@ Result<ServeResult> Run::Execute() {
       ev = ends_.top();
       have = true;
     }
+    // An arrival is next: its instance is most likely the least loaded one now (finishes
+    // before it may change that), whose lines left the cache since its last event.
+    if (have && ev.kind == EventKind::kArrival && routers_.size() == 1) {
+      const int likely = routers_.front().LikelyPick();
+      if (likely >= 0) instances_[likely].PrefetchObject();
+    }
   }
   PrefixCacheMetrics& cache = result_.metrics.prefix_cache;
   for (const Instance& inst : instances_) {
