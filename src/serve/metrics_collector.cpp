@@ -17,23 +17,10 @@ LatencySummary Summarize(std::vector<double>& values, PercentileMethod method) {
   if (values.empty()) return s;
   const std::size_t n = values.size();
   s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(n);
-  const double ps[3] = {0.50, 0.90, 0.99};
-  double rank[3];
-  std::vector<std::size_t> at;  // low and high rank of each percentile
-  const bool interpolate = method != PercentileMethod::kFloorIndex;
-  for (int i = 0; i < 3; ++i) {
-    rank[i] = interpolate ? ps[i] * static_cast<double>(n - 1) : std::floor(n * ps[i]);
-    const std::size_t lo = std::min(n - 1, static_cast<std::size_t>(std::floor(rank[i])));
-    at.push_back(lo);
-    at.push_back(std::min(n - 1, lo + 1));
-  }
-  std::vector<double> v;
-  OrderStatistics(values, at, v);
-  double* out[3] = {&s.p50, &s.p90, &s.p99};
-  for (int i = 0; i < 3; ++i) {
-    const double low = v[2 * i], high = v[2 * i + 1];
-    *out[i] = interpolate ? low + (rank[i] - static_cast<double>(at[2 * i])) * (high - low) : low;
-  }
+  const std::vector<double> q = SelectPercentiles(values, {0.50, 0.90, 0.99}, method);
+  s.p50 = q[0];
+  s.p90 = q[1];
+  s.p99 = q[2];
   return s;
 }
 

@@ -11,11 +11,18 @@
 #include <cstddef>
 #include <vector>
 
+#include "tokenfab/serve/metrics.h"
+
 namespace tokenfab {
 
 // out[i] = the ranks[i]-th smallest of `values` (0-based). REQUIRES: every rank < size, no
 // NaN. May reorder `values`. Values that compare equal (0.0 and -0.0) may come from either.
 void OrderStatistics(std::vector<double>& values, const std::vector<std::size_t>& ranks,
                      std::vector<double>& out);
+
+// Percentile() of the sorted values at each of ps, from one OrderStatistics call (0 each
+// when values is empty). May reorder `values`.
+std::vector<double> SelectPercentiles(std::vector<double>& values, const std::vector<double>& ps,
+                                      PercentileMethod method);
 
 }  // namespace tokenfab

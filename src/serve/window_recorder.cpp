@@ -6,25 +6,6 @@
 #include <cmath>
 
 namespace tokenfab {
-namespace {
-
-// Percentile() of the sorted values, by exact selection (OrderStatistics). Reorders v.
-double SelectPercentile(std::vector<double>& v, double p, PercentileMethod method) {
-  if (v.empty()) return 0;
-  const std::size_t n = v.size();
-  const double rank = method == PercentileMethod::kFloorIndex ? std::floor(n * p) : p * (n - 1);
-  const std::size_t lo = std::min(n - 1, static_cast<std::size_t>(std::floor(rank)));
-  if (method == PercentileMethod::kFloorIndex || lo + 1 >= n) {
-    std::vector<double> low;
-    OrderStatistics(v, {lo}, low);
-    return low[0];
-  }
-  std::vector<double> pair;
-  OrderStatistics(v, {lo, lo + 1}, pair);
-  return pair[0] + (rank - static_cast<double>(lo)) * (pair[1] - pair[0]);
-}
-
-}  // namespace
 
 WindowRecorder::WindowRecorder(double window_s, PercentileMethod method)
     : width_(window_s > 0 ? std::max<SimTime>(1, std::llround(window_s * 1e9)) : 0),
@@ -48,8 +29,9 @@ void WindowRecorder::Close() {
   current_.start_s = SimTimeToSeconds(start_);
   current_.end_s = SimTimeToSeconds(start_ + width_);
   current_.output_tokens_per_s = static_cast<double>(current_.output_tokens) / seconds;
-  current_.ttft_p50_ms = SelectPercentile(ttft_ms_, 0.50, method_);
-  current_.ttft_p99_ms = SelectPercentile(ttft_ms_, 0.99, method_);
+  const std::vector<double> ttft = SelectPercentiles(ttft_ms_, {0.50, 0.99}, method_);
+  current_.ttft_p50_ms = ttft[0];
+  current_.ttft_p99_ms = ttft[1];
   current_.mean_in_system = static_cast<double>(area_ns_) * 1e-9 / seconds;
   done_.push_back(current_);
   current_ = WindowMetrics{};
