@@ -574,6 +574,7 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   ReadClasses(r, s);
   s.model_routing = r.Choice("routing.policy", {"by_difficulty", "by_class"});
   s.window_s = r.Number("metrics.window_s", 0, true);
+  s.percentile_mode = r.Choice("metrics.percentile_mode", {"auto", "exact", "histogram"});
   ReadSpeculative(r, s);
   if (s.window_s > 0 && s.window_s < kMinWindowS) {
     throw InputError(

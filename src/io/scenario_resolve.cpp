@@ -343,7 +343,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
                               {"deployment", c.deployment}};
     }
   }
-  j["metrics"] = {{"window_s", s.window_s}};
+  j["metrics"] = {{"window_s", s.window_s}, {"percentile_mode", s.percentile_mode}};
   j["speculative"] = {{"num_tokens", s.spec_tokens},
                       {"acceptance_rate", s.spec_acceptance},
                       {"method", s.spec_method},
@@ -392,6 +392,9 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     r.serve.seed = s.seed;
     r.cost_options.idle_power_fraction = s.idle_power_fraction;
     r.serve.window_s = s.window_s;
+    r.serve.percentile_mode = s.percentile_mode == "exact"       ? PercentileMode::kExact
+                              : s.percentile_mode == "histogram" ? PercentileMode::kHistogram
+                                                                 : PercentileMode::kAuto;
     ResolveClasses(s, r);
     if (s.deployments.empty()) {
       r.deployments.push_back(MakeDeployment(s, r));

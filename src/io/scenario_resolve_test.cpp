@@ -55,6 +55,22 @@ TEST(ScenarioResolve, IterationOverheadOverridesTheProfile) {
   EXPECT_FALSE(ResolveError("engine: {iteration_overhead: fast}\n").empty());
 }
 
+TEST(ScenarioResolve, PercentileModeKey) {
+  auto r = Resolve("");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->serve.percentile_mode, PercentileMode::kAuto);
+  EXPECT_EQ(r->config["metrics"]["percentile_mode"], "auto");
+  r = Resolve("metrics: {percentile_mode: histogram}\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->serve.percentile_mode, PercentileMode::kHistogram);
+  r = Resolve("metrics: {percentile_mode: exact}\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->serve.percentile_mode, PercentileMode::kExact);
+  const std::string e = ResolveError("metrics: {percentile_mode: sketch}\n");
+  EXPECT_TRUE(Contains(e, "metrics.percentile_mode")) << e;
+  EXPECT_TRUE(Contains(e, "histogram")) << e;
+}
+
 TEST(ScenarioResolve, ReplicasDerivedFromNumGpus) {
   auto r = Resolve("hardware:\n  num_gpus: 16\nparallelism:\n  tp: 4\n");
   ASSERT_TRUE(r.ok()) << ErrorOf(r);

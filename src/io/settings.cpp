@@ -151,6 +151,10 @@ constexpr std::array kSettings = {
                 "and KV take HBM from the main model's KV cache"},
     SettingInfo{"metrics.window_s", SettingType::kNumber, "0",
                 "> 0: also report metrics per time window of this many seconds (at least 0.001)"},
+    SettingInfo{"metrics.percentile_mode", SettingType::kString, "auto",
+                "latency percentiles: exact (from every sample), histogram (log-linear "
+                "buckets, within 0.05% of exact, constant memory) or auto (exact up to "
+                "4,000,000 requests, histogram above); means are exact in every mode"},
 };
 
 }  // namespace

@@ -1,45 +1,41 @@
 #include "metrics_collector.h"
 
-#include "order_statistics.h"
-
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace tokenfab {
-namespace {
 
-// Percentiles by exact selection (OrderStatistics), O(n) instead of a sort (three sorts of
-// 67.5 million samples took ~15 s of a factory hour); each equals Percentile() over the
-// sorted values. Reorders `values`; the mean sums them in the order they came (finish order).
-LatencySummary Summarize(std::vector<double>& values, PercentileMethod method) {
-  LatencySummary s;
-  if (values.empty()) return s;
-  const std::size_t n = values.size();
-  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(n);
-  const std::vector<double> q = SelectPercentiles(values, {0.50, 0.90, 0.99}, method);
-  s.p50 = q[0];
-  s.p90 = q[1];
-  s.p99 = q[2];
-  return s;
+bool MetricsCollector::UsesHistogram(const ServeConfig& config) {
+  switch (config.percentile_mode) {
+    case PercentileMode::kExact:
+      return false;
+    case PercentileMode::kHistogram:
+      return true;
+    case PercentileMode::kAuto:
+      break;
+  }
+  return config.workload.num_requests > kExactPercentilesUpTo;
 }
-
-}  // namespace
 
 MetricsCollector::MetricsCollector(const ServeConfig& config, ServeResult* result)
     : config_(config),
       result_(result),
-      classes_(config.workload.classes.size()),
-      windows_(config.window_s, config.pools.front().cost->engine().percentiles) {
+      histogram_(UsesHistogram(config)),
+      classes_(config.workload.classes.size(), ClassSamples(histogram_)),
+      windows_(config.window_s, config.pools.front().cost->engine().percentiles),
+      ttft_ms_(histogram_),
+      tpot_ms_(histogram_),
+      e2e_ms_(histogram_),
+      itl_(histogram_) {
   std::size_t instances = 0;
   for (const PoolConfig& p : config.pools) instances += p.instances;
   instance_sums_.assign(instances, InstanceSums{});
   // Exact reservations: doubling growth would need twice the memory at factory scale.
   const auto n = static_cast<std::size_t>(
       std::clamp<std::int64_t>(config.workload.num_requests, 0, 200'000'000));
-  ttft_ms_.reserve(n);
-  e2e_ms_.reserve(n);
-  tpot_ms_.reserve(n);
+  ttft_ms_.Reserve(n);
+  e2e_ms_.Reserve(n);
+  tpot_ms_.Reserve(n);
 }
 
 void MetricsCollector::OnKvTransfer(const Request& r) {
@@ -64,12 +60,12 @@ void MetricsCollector::OnFinish(const Request& r) {
   input_tokens_ += r.input_tokens;
   output_tokens_ += r.output_tokens;
   const double ttft = SimTimeToMillis(r.first_token - r.arrival);
-  ttft_ms_.push_back(ttft);
-  e2e_ms_.push_back(SimTimeToMillis(r.finish - r.arrival));
+  ttft_ms_.Add(ttft);
+  e2e_ms_.Add(SimTimeToMillis(r.finish - r.arrival));
   double tpot = 0;
   if (r.output_tokens > 1) {
     tpot = SimTimeToMillis(r.finish - r.first_token) / (r.output_tokens - 1);
-    tpot_ms_.push_back(tpot);
+    tpot_ms_.Add(tpot);
     if (tpot > 0) {
       user_speed_sum_ += 1000.0 / tpot;
       ++user_speed_count_;
@@ -89,9 +85,9 @@ void MetricsCollector::OnFinish(const Request& r) {
     ++c.completed;
     c.output_tokens += r.output_tokens;
     c.good += good;
-    c.ttft_ms.push_back(ttft);
-    c.e2e_ms.push_back(SimTimeToMillis(r.finish - r.arrival));
-    if (r.output_tokens > 1) c.tpot_ms.push_back(tpot);
+    c.ttft_ms.Add(ttft);
+    c.e2e_ms.Add(SimTimeToMillis(r.finish - r.arrival));
+    if (r.output_tokens > 1) c.tpot_ms.Add(tpot);
   }
 }
 
@@ -113,9 +109,9 @@ void MetricsCollector::Finish(double wall_s) {
     m.mean_in_system = static_cast<double>(in_system_area_ns_) * 1e-9 / m.span_s;
   }
   m.output_tokens_per_s_per_user = user_speed_count_ ? user_speed_sum_ / user_speed_count_ : 0;
-  m.ttft_ms = Summarize(ttft_ms_, method);
-  m.tpot_ms = Summarize(tpot_ms_, method);
-  m.e2e_ms = Summarize(e2e_ms_, method);
+  m.ttft_ms = ttft_ms_.Summarize(method);
+  m.tpot_ms = tpot_ms_.Summarize(method);
+  m.e2e_ms = e2e_ms_.Summarize(method);
   m.itl_ms = itl_.SummarizeMillis(method);
   double kv_peak = 0;
   for (const InstanceSums& sums : instance_sums_) {
@@ -163,9 +159,9 @@ void MetricsCollector::Finish(double wall_s) {
       cm.output_tokens_per_s = c.output_tokens / m.span_s;
       cm.goodput_requests_per_s = c.good / m.span_s;
     }
-    cm.ttft_ms = Summarize(c.ttft_ms, method);
-    cm.tpot_ms = Summarize(c.tpot_ms, method);
-    cm.e2e_ms = Summarize(c.e2e_ms, method);
+    cm.ttft_ms = c.ttft_ms.Summarize(method);
+    cm.tpot_ms = c.tpot_ms.Summarize(method);
+    cm.e2e_ms = c.e2e_ms.Summarize(method);
     m.classes.push_back(std::move(cm));
   }
   m.windows = windows_.Finish();

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "latency_samples.h"
 #include "tokenfab/perf/instance_cost_model.h"
 #include "tokenfab/serve/simulation.h"
 #include "weighted_durations.h"
@@ -61,12 +62,17 @@ class MetricsCollector {
  private:
   // One request class's samples (ServeMetrics::classes).
   struct ClassSamples {
-    std::vector<double> ttft_ms, tpot_ms, e2e_ms;
+    explicit ClassSamples(bool histogram)
+        : ttft_ms(histogram), tpot_ms(histogram), e2e_ms(histogram) {}
+    LatencySamples ttft_ms, tpot_ms, e2e_ms;
     std::int64_t completed = 0, output_tokens = 0, good = 0;
   };
 
+  static bool UsesHistogram(const ServeConfig& config);
+
   const ServeConfig& config_;
   ServeResult* result_;
+  bool histogram_;  // percentiles from LogHistograms (ServeConfig::percentile_mode)
   std::vector<ClassSamples> classes_;
   WindowRecorder windows_;
 
@@ -78,7 +84,7 @@ class MetricsCollector {
   std::int64_t events_ = 0;
   std::int64_t preemptions_ = 0;
 
-  std::vector<double> ttft_ms_, tpot_ms_, e2e_ms_;
+  LatencySamples ttft_ms_, tpot_ms_, e2e_ms_;
   WeightedDurations itl_;  // iteration durations weighted by decode tokens
   double user_speed_sum_ = 0;
   std::int64_t user_speed_count_ = 0;

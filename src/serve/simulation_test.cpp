@@ -32,6 +32,32 @@ TEST_F(ToyServing, OneRequestTakesOnePrefillAndOutputMinusOneDecodeSteps) {
   EXPECT_DOUBLE_EQ(m.output_tokens_per_s_per_user, 100.0);
 }
 
+// Histogram percentiles change no other metric, keep the exact means, and are within the
+// LogHistogram bound (2^-11) of the exact ones.
+TEST_F(ToyServing, HistogramPercentilesMatchExactOnesWithinTheBound) {
+  config_.workload.kind = WorkloadSpec::Kind::kPoisson;
+  config_.workload.rate = 150;
+  config_.workload.num_requests = 3000;
+  config_.workload.input = {LengthDistribution::Kind::kLogNormal, 700, 1.0, 1, 6000};
+  config_.workload.output = {LengthDistribution::Kind::kLogNormal, 100, 1.0, 2, 1000};
+  config_.percentile_mode = PercentileMode::kExact;
+  const ServeMetrics exact = Run().metrics;
+  config_.percentile_mode = PercentileMode::kHistogram;
+  const ServeMetrics histogram = Run().metrics;
+  EXPECT_EQ(histogram.output_tokens_per_s, exact.output_tokens_per_s);
+  EXPECT_EQ(histogram.iterations, exact.iterations);
+  const double bound = 1.0 / 2048 + 1e-12;
+  for (auto field : {&ServeMetrics::ttft_ms, &ServeMetrics::tpot_ms, &ServeMetrics::e2e_ms,
+                     &ServeMetrics::itl_ms}) {
+    const LatencySummary& want = exact.*field;
+    const LatencySummary& got = histogram.*field;
+    EXPECT_EQ(got.mean, want.mean);
+    EXPECT_NEAR(got.p50, want.p50, bound * want.p50);
+    EXPECT_NEAR(got.p90, want.p90, bound * want.p90);
+    EXPECT_NEAR(got.p99, want.p99, bound * want.p99);
+  }
+}
+
 TEST_F(ToyServing, LongPromptsArePrefilledInChunksOfTheTokenBudget) {
   Fixed(20000, 2, 1);  // 8192 + 8192 + 3616
   const ServeResult r = Run();

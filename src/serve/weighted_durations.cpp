@@ -98,6 +98,18 @@ LatencySummary WeightedDurations::SummarizeMillis(PercentileMethod method) const
     ranks.push_back(std::min(total_weight_ - 1, static_cast<std::int64_t>(lo)));
     ranks.push_back(std::min(total_weight_ - 1, static_cast<std::int64_t>(lo) + 1));
   }
+  if (histogram_) {
+    const std::vector<double> q = PercentilesByRank(total_weight_, {0.50, 0.90, 0.99}, method,
+                                                    [&](const std::vector<std::int64_t>& r) {
+                                                      std::vector<double> ns = counts_.AtRanks(r);
+                                                      for (double& v : ns) v = ToMillis(1) * v;
+                                                      return ns;
+                                                    });
+    s.p50 = q[0];
+    s.p90 = q[1];
+    s.p99 = q[2];
+    return s;
+  }
   const std::vector<SimTime> at = AtRanks(ranks);
   double* out[3] = {&s.p50, &s.p90, &s.p99};
   for (int i = 0; i < 3; ++i) {

@@ -59,6 +59,29 @@ TEST(WeightedDurations, FewDistinctValuesAndWideSamples) {
   ExpectSameAsReference({{10'000'000, 4}, {10'000'000, 4}});
 }
 
+TEST(WeightedDurations, HistogramModeIsWithinTheBoundWithTheExactMean) {
+  std::mt19937_64 rng(9);
+  std::lognormal_distribution<double> ms(std::log(20.0), 0.6);
+  std::uniform_int_distribution<std::int64_t> w(1, 300);
+  WeightedDurations exact, histogram(true);
+  for (int i = 0; i < 100000; ++i) {
+    const auto ns = static_cast<SimTime>(ms(rng) * 1e6);
+    const std::int64_t weight = w(rng);
+    exact.Add(ns, weight);
+    histogram.Add(ns, weight);
+  }
+  EXPECT_EQ(histogram.size(), 0);  // nothing kept
+  for (PercentileMethod m : {PercentileMethod::kFloorIndex, PercentileMethod::kLinear}) {
+    const LatencySummary want = exact.SummarizeMillis(m), got = histogram.SummarizeMillis(m);
+    EXPECT_EQ(got.mean, want.mean);
+    // The bound, plus the rounding of ns to ms.
+    const double bound = LogHistogram::kRelativeError + 1e-12;
+    EXPECT_NEAR(got.p50, want.p50, want.p50 * bound);
+    EXPECT_NEAR(got.p90, want.p90, want.p90 * bound);
+    EXPECT_NEAR(got.p99, want.p99, want.p99 * bound);
+  }
+}
+
 TEST(WeightedDurations, EmptyIsZero) {
   const LatencySummary s = WeightedDurations().SummarizeMillis(PercentileMethod::kLinear);
   EXPECT_EQ(s.mean, 0);

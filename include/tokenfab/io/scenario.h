@@ -78,6 +78,7 @@ struct Scenario {
   double difficulty_max = 1.0;
   std::string model_routing = "by_difficulty";
   double window_s = 0;
+  std::string percentile_mode = "auto";  // auto, exact or histogram
   int spec_tokens = 0;
   double spec_acceptance = 0;
   std::string spec_method = "mtp";  // mtp or draft_model

@@ -1,0 +1,76 @@
+// Counts of non-negative doubles in log-linear buckets: a bucket per value of the sign,
+// exponent and top kMantissaBits mantissa bits (IEEE 754 order is value order for values
+// >= 0), so any value of a bucket is within a relative 2^-kMantissaBits of its midpoint's
+// neighbours. Percentiles at factory scale without keeping the samples: a factory hour's
+// 67.5 million TTFT, TPOT and E2E samples and 211 million ITL samples took 2.9 GB, and
+// writing them (page faults included) about a sixth of the run. Private to the serve layer.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "tokenfab/serve/metrics.h"
+
+namespace tokenfab {
+
+class LogHistogram {
+ public:
+  static constexpr int kMantissaBits = 10;
+  // Every value of a bucket is within this fraction of the bucket's representative.
+  static constexpr double kRelativeError = 1.0 / (1 << (kMantissaBits + 1));
+
+  // REQUIRES: value >= 0 and finite, weight >= 1. Inline: once per sample.
+  void Add(double value, std::int64_t weight = 1) {
+    const std::int64_t bucket =
+        static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(value) >> kShift);
+    if (bucket < base_ || bucket >= base_ + static_cast<std::int64_t>(counts_.size())) Grow(bucket);
+    counts_[static_cast<std::size_t>(bucket - base_)] += weight;
+    total_ += weight;
+    if (value < min_) min_ = value;
+    if (value > max_) max_ = value;
+  }
+  std::int64_t total() const { return total_; }
+  // The value at each 0-based rank (< total()) of the values in order, to within
+  // kRelativeError: the bucket's midpoint, clamped to the smallest and largest value, which
+  // are exact (ranks 0 and total() - 1).
+  std::vector<double> AtRanks(const std::vector<std::int64_t>& ranks) const;
+
+ private:
+  static constexpr int kShift = 52 - kMantissaBits;
+  void Grow(std::int64_t bucket);
+
+  std::vector<std::int64_t> counts_;  // bucket base_ + i
+  std::int64_t base_ = 0;
+  std::int64_t total_ = 0;
+  double min_ = 1.0 / 0.0, max_ = 0;
+};
+
+// Percentile() at each of ps of `total` values in order (0 each when total is 0), given the
+// values at 0-based ranks: the rank arithmetic of SelectPercentiles and WeightedPercentile.
+template <typename AtRanks>
+std::vector<double> PercentilesByRank(std::int64_t total, const std::vector<double>& ps,
+                                      PercentileMethod method, AtRanks at_ranks) {
+  std::vector<double> result(ps.size(), 0.0);
+  if (total <= 0) return result;
+  const bool interpolate = method != PercentileMethod::kFloorIndex;
+  const double n = static_cast<double>(total);
+  std::vector<double> rank(ps.size());
+  std::vector<std::int64_t> at;  // low and high rank of each percentile
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    rank[i] = interpolate ? ps[i] * (n - 1) : std::floor(n * ps[i]);
+    const std::int64_t lo = std::min(total - 1, static_cast<std::int64_t>(std::floor(rank[i])));
+    at.push_back(lo);
+    at.push_back(std::min(total - 1, lo + 1));
+  }
+  const std::vector<double> v = at_ranks(at);
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const double low = v[2 * i], high = v[2 * i + 1];
+    result[i] = interpolate ? low + (rank[i] - static_cast<double>(at[2 * i])) * (high - low) : low;
+  }
+  return result;
+}
+
+}  // namespace tokenfab
