@@ -6,13 +6,9 @@
 // writing them (page faults included) about a sixth of the run. Private to the serve layer.
 #pragma once
 
-#include <algorithm>
 #include <bit>
-#include <cmath>
 #include <cstdint>
 #include <vector>
-
-#include "tokenfab/serve/metrics.h"
 
 namespace tokenfab {
 
@@ -47,30 +43,5 @@ class LogHistogram {
   std::int64_t total_ = 0;
   double min_ = 1.0 / 0.0, max_ = 0;
 };
-
-// Percentile() at each of ps of `total` values in order (0 each when total is 0), given the
-// values at 0-based ranks: the rank arithmetic of SelectPercentiles and WeightedPercentile.
-template <typename AtRanks>
-std::vector<double> PercentilesByRank(std::int64_t total, const std::vector<double>& ps,
-                                      PercentileMethod method, AtRanks at_ranks) {
-  std::vector<double> result(ps.size(), 0.0);
-  if (total <= 0) return result;
-  const bool interpolate = method != PercentileMethod::kFloorIndex;
-  const double n = static_cast<double>(total);
-  std::vector<double> rank(ps.size());
-  std::vector<std::int64_t> at;  // low and high rank of each percentile
-  for (std::size_t i = 0; i < ps.size(); ++i) {
-    rank[i] = interpolate ? ps[i] * (n - 1) : std::floor(n * ps[i]);
-    const std::int64_t lo = std::min(total - 1, static_cast<std::int64_t>(std::floor(rank[i])));
-    at.push_back(lo);
-    at.push_back(std::min(total - 1, lo + 1));
-  }
-  const std::vector<double> v = at_ranks(at);
-  for (std::size_t i = 0; i < ps.size(); ++i) {
-    const double low = v[2 * i], high = v[2 * i + 1];
-    result[i] = interpolate ? low + (rank[i] - static_cast<double>(at[2 * i])) * (high - low) : low;
-  }
-  return result;
-}
 
 }  // namespace tokenfab

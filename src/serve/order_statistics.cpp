@@ -103,25 +103,12 @@ void OrderStatistics(std::vector<double>& values, const std::vector<std::size_t>
 
 std::vector<double> SelectPercentiles(std::vector<double>& values, const std::vector<double>& ps,
                                       PercentileMethod method) {
-  std::vector<double> result(ps.size(), 0.0);
-  if (values.empty()) return result;
-  const std::size_t n = values.size();
-  const bool interpolate = method != PercentileMethod::kFloorIndex;
-  std::vector<double> rank(ps.size());
-  std::vector<std::size_t> at;  // low and high rank of each percentile
-  for (std::size_t i = 0; i < ps.size(); ++i) {
-    rank[i] = interpolate ? ps[i] * static_cast<double>(n - 1) : std::floor(n * ps[i]);
-    const std::size_t lo = std::min(n - 1, static_cast<std::size_t>(std::floor(rank[i])));
-    at.push_back(lo);
-    at.push_back(std::min(n - 1, lo + 1));
-  }
-  std::vector<double> v;
-  OrderStatistics(values, at, v);
-  for (std::size_t i = 0; i < ps.size(); ++i) {
-    const double low = v[2 * i], high = v[2 * i + 1];
-    result[i] = interpolate ? low + (rank[i] - static_cast<double>(at[2 * i])) * (high - low) : low;
-  }
-  return result;
+  return PercentilesByRank(static_cast<std::int64_t>(values.size()), ps, method,
+                           [&](const std::vector<std::int64_t>& ranks) {
+                             std::vector<double> v;
+                             OrderStatistics(values, {ranks.begin(), ranks.end()}, v);
+                             return v;
+                           });
 }
 
 }  // namespace tokenfab

@@ -1,5 +1,7 @@
 #include "weighted_durations.h"
 
+#include "order_statistics.h"
+
 #include <algorithm>
 #include <cassert>
 #include <climits>
@@ -86,41 +88,22 @@ LatencySummary WeightedDurations::SummarizeMillis(PercentileMethod method) const
   s.mean = ToMillis(static_cast<SimTime>(weighted_ns_ / total_weight_)) +
            ToMillis(1) * static_cast<double>(weighted_ns_ % total_weight_) /
                static_cast<double>(total_weight_);
-  // The ranks WeightedPercentile() uses, over total_weight_ unit samples in order.
-  const double total = static_cast<double>(total_weight_);
-  const double ps[3] = {0.50, 0.90, 0.99};
-  std::vector<std::int64_t> ranks;
-  double rank[3];
-  for (int i = 0; i < 3; ++i) {
-    rank[i] =
-        method == PercentileMethod::kFloorIndex ? std::floor(total * ps[i]) : ps[i] * (total - 1);
-    const double lo = std::floor(rank[i]);
-    ranks.push_back(std::min(total_weight_ - 1, static_cast<std::int64_t>(lo)));
-    ranks.push_back(std::min(total_weight_ - 1, static_cast<std::int64_t>(lo) + 1));
-  }
-  if (histogram_) {
-    const std::vector<double> q = PercentilesByRank(total_weight_, {0.50, 0.90, 0.99}, method,
-                                                    [&](const std::vector<std::int64_t>& r) {
-                                                      std::vector<double> ns = counts_.AtRanks(r);
-                                                      for (double& v : ns) v = ToMillis(1) * v;
-                                                      return ns;
-                                                    });
-    s.p50 = q[0];
-    s.p90 = q[1];
-    s.p99 = q[2];
-    return s;
-  }
-  const std::vector<SimTime> at = AtRanks(ranks);
-  double* out[3] = {&s.p50, &s.p90, &s.p99};
-  for (int i = 0; i < 3; ++i) {
-    const double lo = ToMillis(at[2 * i]);
-    if (method == PercentileMethod::kFloorIndex) {
-      *out[i] = lo;
-    } else {
-      const double hi = ToMillis(at[2 * i + 1]);
-      *out[i] = lo + (rank[i] - std::floor(rank[i])) * (hi - lo);
-    }
-  }
+  // Over total_weight_ unit samples in order, ranked as WeightedPercentile() ranks them.
+  const std::vector<double> q = PercentilesByRank(total_weight_, {0.50, 0.90, 0.99}, method,
+                                                  [&](const std::vector<std::int64_t>& ranks) {
+                                                    std::vector<double> ms;
+                                                    if (histogram_) {
+                                                      ms = counts_.AtRanks(ranks);
+                                                      for (double& v : ms) v *= ToMillis(1);
+                                                    } else {
+                                                      for (SimTime ns : AtRanks(ranks))
+                                                        ms.push_back(ToMillis(ns));
+                                                    }
+                                                    return ms;
+                                                  });
+  s.p50 = q[0];
+  s.p90 = q[1];
+  s.p99 = q[2];
   return s;
 }
 
