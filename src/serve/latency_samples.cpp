@@ -11,25 +11,28 @@ namespace tokenfab {
 // sorted values. The mean sums the samples in the order they came (finish order).
 LatencySummary LatencySamples::Summarize(PercentileMethod method) {
   LatencySummary s;
-  const std::vector<double> ps = {0.50, 0.90, 0.99};
-  std::vector<double> q;
   if (histogram_) {
     const std::int64_t n = histogram_counts_.total();
     if (n == 0) return s;
     s.mean = sum_ / static_cast<double>(n);
-    q = PercentilesByRank(n, ps, method, [&](const std::vector<std::int64_t>& ranks) {
-      return histogram_counts_.AtRanks(ranks);
-    });
   } else {
     if (values_.empty()) return s;
     const std::size_t n = values_.size();
     s.mean = std::accumulate(values_.begin(), values_.end(), 0.0) / static_cast<double>(n);
-    q = SelectPercentiles(values_, ps, method);
   }
+  const std::vector<double> q = Percentiles({0.50, 0.90, 0.99}, method);
   s.p50 = q[0];
   s.p90 = q[1];
   s.p99 = q[2];
   return s;
+}
+
+std::vector<double> LatencySamples::Percentiles(const std::vector<double>& ps,
+                                                PercentileMethod method) {
+  if (!histogram_) return SelectPercentiles(values_, ps, method);
+  return PercentilesByRank(
+      histogram_counts_.total(), ps, method,
+      [&](const std::vector<std::int64_t>& ranks) { return histogram_counts_.AtRanks(ranks); });
 }
 
 }  // namespace tokenfab

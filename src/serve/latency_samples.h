@@ -28,6 +28,14 @@ class LatencySamples {
   }
   // Mean and p50/p90/p99. Exact mode reorders the samples.
   LatencySummary Summarize(PercentileMethod method);
+  // Percentile() at each of ps (0 each without samples). Exact mode reorders the samples.
+  std::vector<double> Percentiles(const std::vector<double>& ps, PercentileMethod method);
+  // No samples again, keeping the memory.
+  void Clear() {
+    values_.clear();
+    sum_ = 0;
+    histogram_counts_.Clear();
+  }
 
  private:
   bool histogram_;

@@ -6,6 +6,7 @@
 // writing them (page faults included) about a sixth of the run. Private to the serve layer.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <vector>
@@ -29,6 +30,13 @@ class LogHistogram {
     if (value > max_) max_ = value;
   }
   std::int64_t total() const { return total_; }
+  // Empty again, keeping the buckets' memory.
+  void Clear() {
+    std::fill(counts_.begin(), counts_.end(), 0);
+    total_ = 0;
+    min_ = 1.0 / 0.0;
+    max_ = 0;
+  }
   // The value at each 0-based rank (< total()) of the values in order, to within
   // kRelativeError: the bucket's midpoint, clamped to the smallest and largest value, which
   // are exact (ranks 0 and total() - 1).

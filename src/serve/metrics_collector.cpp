@@ -22,7 +22,7 @@ MetricsCollector::MetricsCollector(const ServeConfig& config, ServeResult* resul
       result_(result),
       histogram_(UsesHistogram(config)),
       classes_(config.workload.classes.size(), ClassSamples(histogram_)),
-      windows_(config.window_s, config.pools.front().cost->engine().percentiles),
+      windows_(config.window_s, config.pools.front().cost->engine().percentiles, histogram_),
       ttft_ms_(histogram_),
       tpot_ms_(histogram_),
       e2e_ms_(histogram_),

@@ -40,6 +40,7 @@ TEST_F(ToyServing, HistogramPercentilesMatchExactOnesWithinTheBound) {
   config_.workload.num_requests = 3000;
   config_.workload.input = {LengthDistribution::Kind::kLogNormal, 700, 1.0, 1, 6000};
   config_.workload.output = {LengthDistribution::Kind::kLogNormal, 100, 1.0, 2, 1000};
+  config_.window_s = 5;
   config_.percentile_mode = PercentileMode::kExact;
   const ServeMetrics exact = Run().metrics;
   config_.percentile_mode = PercentileMode::kHistogram;
@@ -55,6 +56,15 @@ TEST_F(ToyServing, HistogramPercentilesMatchExactOnesWithinTheBound) {
     EXPECT_NEAR(got.p50, want.p50, bound * want.p50);
     EXPECT_NEAR(got.p90, want.p90, bound * want.p90);
     EXPECT_NEAR(got.p99, want.p99, bound * want.p99);
+  }
+  ASSERT_EQ(histogram.windows.size(), exact.windows.size());
+  ASSERT_GT(exact.windows.size(), 2u);
+  for (std::size_t i = 0; i < exact.windows.size(); ++i) {
+    const WindowMetrics& want = exact.windows[i];
+    const WindowMetrics& got = histogram.windows[i];
+    EXPECT_EQ(got.first_tokens, want.first_tokens);
+    EXPECT_NEAR(got.ttft_p50_ms, want.ttft_p50_ms, bound * want.ttft_p50_ms);
+    EXPECT_NEAR(got.ttft_p99_ms, want.ttft_p99_ms, bound * want.ttft_p99_ms);
   }
 }
 

@@ -1,15 +1,15 @@
 #include "window_recorder.h"
 
-#include "order_statistics.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace tokenfab {
 
-WindowRecorder::WindowRecorder(double window_s, PercentileMethod method)
+WindowRecorder::WindowRecorder(double window_s, PercentileMethod method, bool histogram)
     : width_(window_s > 0 ? std::max<SimTime>(1, std::llround(window_s * 1e9)) : 0),
-      method_(method) {}
+      method_(method),
+      ttft_ms_(histogram) {}
 
 void WindowRecorder::CloseThrough(SimTime t, std::int64_t in_system) {
   while (t >= start_ + width_) {
@@ -21,7 +21,7 @@ void WindowRecorder::CloseThrough(SimTime t, std::int64_t in_system) {
 
 void WindowRecorder::OnFirstToken(double ttft_ms) {
   ++current_.first_tokens;
-  ttft_ms_.push_back(ttft_ms);
+  ttft_ms_.Add(ttft_ms);
 }
 
 void WindowRecorder::Close() {
@@ -29,13 +29,13 @@ void WindowRecorder::Close() {
   current_.start_s = SimTimeToSeconds(start_);
   current_.end_s = SimTimeToSeconds(start_ + width_);
   current_.output_tokens_per_s = static_cast<double>(current_.output_tokens) / seconds;
-  const std::vector<double> ttft = SelectPercentiles(ttft_ms_, {0.50, 0.99}, method_);
+  const std::vector<double> ttft = ttft_ms_.Percentiles({0.50, 0.99}, method_);
   current_.ttft_p50_ms = ttft[0];
   current_.ttft_p99_ms = ttft[1];
   current_.mean_in_system = static_cast<double>(area_ns_) * 1e-9 / seconds;
   done_.push_back(current_);
   current_ = WindowMetrics{};
-  ttft_ms_.clear();
+  ttft_ms_.Clear();
   area_ns_ = 0;
   start_ += width_;
 }

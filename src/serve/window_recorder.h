@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "latency_samples.h"
 #include "tokenfab/catalog/engine_profile.h"
 #include "tokenfab/core/sim_time.h"
 #include "tokenfab/serve/metrics.h"
@@ -16,8 +17,8 @@ namespace tokenfab {
 // Signals arrive in time order: AdvanceTo(t) before the signals at time t.
 class WindowRecorder {
  public:
-  // window_s <= 0 disables the recorder.
-  WindowRecorder(double window_s, PercentileMethod method);
+  // window_s <= 0 disables the recorder. histogram: TTFT percentiles from a LogHistogram.
+  WindowRecorder(double window_s, PercentileMethod method, bool histogram = false);
 
   bool enabled() const { return width_ > 0; }
   // End of the open window (signals before it count in it); the largest time when disabled.
@@ -48,7 +49,7 @@ class WindowRecorder {
   SimTime clock_ = 0;
   WideInt area_ns_ = 0;  // requests x ns in the open window, exact
   WindowMetrics current_;
-  std::vector<double> ttft_ms_;  // the open window's, reused
+  LatencySamples ttft_ms_;  // the open window's, reused
   std::vector<WindowMetrics> done_;
 };
 
