@@ -32,14 +32,14 @@ class WeightedDurations {
 
   // REQUIRES: duration >= 0, weight >= 1. Inline: once per decode iteration.
   void Add(SimTime duration, std::int64_t weight) {
-    min_ = std::min(min_, duration);
-    max_ = std::max(max_, duration);
     total_weight_ += weight;
     weighted_ns_ += static_cast<WideInt>(duration) * weight;
     if (histogram_) {
-      counts_.Add(static_cast<double>(duration), weight);
+      counts_.Add(static_cast<double>(duration), weight);  // keeps its own extremes
       return;
     }
+    min_ = std::min(min_, duration);
+    max_ = std::max(max_, duration);
     const auto slot = static_cast<std::size_t>(size_) & (kChunk - 1);
     if (duration > UINT32_MAX || weight > UINT16_MAX || slot == 0) {
       AddSlow(duration, weight);
@@ -77,7 +77,7 @@ class WeightedDurations {
   std::vector<std::pair<SimTime, std::int64_t>> wide_;  // samples too large to pack
   std::int64_t total_weight_ = 0;
   WideInt weighted_ns_ = 0;  // exact, so the mean does not depend on order
-  // Over the samples so far (INT64_MAX and 0 before the first: no sample is negative).
+  // Over the kept samples (INT64_MAX and 0 before the first: no sample is negative).
   SimTime min_ = INT64_MAX, max_ = 0;
 };
 

@@ -1,6 +1,5 @@
 #include "window_recorder.h"
 
-
 #include <algorithm>
 #include <cmath>
 
