@@ -124,7 +124,7 @@ void AddCalibrate(CLI::App& app) {
       "--constant", o.constants,
       "constant to fit (repeatable; default all: iteration_overhead_s, gemm_efficiency, "
       "memory_efficiency, attention_efficiency, network_efficiency, host_time_per_sequence_s, "
-      "grouped_gemm_efficiency, compute_memory_overlap, collective_latency_s)");
+      "grouped_gemm_efficiency, compute_memory_overlap, collective_latency_s, kv_read_efficiency)");
   cmd->add_option("--per-gpu-constant", o.per_gpu_constants,
                   "with --per-gpu: constant refitted per GPU (repeatable; default: those of "
                   "--constant)");

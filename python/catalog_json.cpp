@@ -76,6 +76,7 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"max_num_tokens", e.max_num_tokens},
           {"kv_block_size", e.kv_block_size},
           {"chunked_prefill", e.chunked_prefill},
+          {"moe_fused_finalize", e.moe_fused_finalize},
           {"gpu_memory_fraction", e.gpu_memory_fraction},
           {"memory_fraction_basis", e.memory_fraction_basis},
           {"batch_limits", e.batch_limits},
@@ -90,7 +91,8 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"collective_latency_s", e.collective_latency_s},
           {"host_time_per_sequence_s", e.host_time_per_sequence_s},
           {"grouped_gemm_efficiency", e.grouped_gemm_efficiency},
-          {"compute_memory_overlap", e.compute_memory_overlap}};
+          {"compute_memory_overlap", e.compute_memory_overlap},
+          {"kv_read_efficiency", e.kv_read_efficiency}};
 }
 
 template <typename Map, typename Fn>

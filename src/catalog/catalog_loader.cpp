@@ -277,13 +277,18 @@ class CatalogLoader {
         MakeSchema("systems", "system", {"name", "gpu"}, {"gpus", "nvlink_domain", "power"});
     ForEachEntry(dir_ + "/systems.yaml", systems,
                  [&](const EntryReader& r) { catalog_.systems_.emplace(r.id(), ReadSystem(r)); });
-    const Schema engines = MakeSchema(
-        "engines", "engine", {"name"},
-        {"max_batch_size", "max_num_tokens", "kv_block_size", "chunked_prefill",
-         "gpu_memory_fraction", "memory_fraction_basis", "batch_limits", "percentiles",
-         "kv_admission", "iteration_overhead", "per_sequence_overhead", "gemm_efficiency",
-         "attention_efficiency", "memory_efficiency", "network_efficiency", "collective_latency",
-         "host_time_per_sequence", "grouped_gemm_efficiency", "compute_memory_overlap"});
+    const Schema engines = MakeSchema("engines", "engine", {"name"},
+                                      {"max_batch_size",         "max_num_tokens",
+                                       "kv_block_size",          "chunked_prefill",
+                                       "gpu_memory_fraction",    "memory_fraction_basis",
+                                       "batch_limits",           "percentiles",
+                                       "kv_admission",           "iteration_overhead",
+                                       "per_sequence_overhead",  "gemm_efficiency",
+                                       "attention_efficiency",   "memory_efficiency",
+                                       "network_efficiency",     "collective_latency",
+                                       "host_time_per_sequence", "grouped_gemm_efficiency",
+                                       "compute_memory_overlap", "kv_read_efficiency",
+                                       "moe_fused_finalize"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
                  [&](const EntryReader& r) { catalog_.engines_.emplace(r.id(), ReadEngine(r)); });
     // Models are optional: a data dir may hold hardware only, and Catalog::Model still takes
@@ -353,6 +358,7 @@ class CatalogLoader {
     e.max_num_tokens = r.Int("max_num_tokens");
     e.kv_block_size = r.Int("kv_block_size");
     e.chunked_prefill = r.Bool("chunked_prefill");
+    if (r.Has("moe_fused_finalize")) e.moe_fused_finalize = r.Bool("moe_fused_finalize");
     e.gpu_memory_fraction = r.Fraction("gpu_memory_fraction");
     e.percentiles = r.OneOf("percentiles", {"linear", "floor_index"}) == "linear"
                         ? PercentileMethod::kLinear
@@ -376,6 +382,7 @@ class CatalogLoader {
       e.grouped_gemm_efficiency = r.Fraction("grouped_gemm_efficiency");
     if (r.Has("compute_memory_overlap"))
       e.compute_memory_overlap = r.Fraction("compute_memory_overlap");
+    if (r.Has("kv_read_efficiency")) e.kv_read_efficiency = r.Fraction("kv_read_efficiency");
     e.sources = r.Sources();
     return e;
   }

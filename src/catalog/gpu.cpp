@@ -40,6 +40,13 @@ double GpuSpec::PeakFlops(Precision p) const {
   return 0;
 }
 
+Precision GpuSpec::MatmulFormat(Precision p) const {
+  for (const Precision q : WideningChain(p)) {
+    if (peak_flops[static_cast<std::size_t>(q)] > 0) return q;
+  }
+  return p;
+}
+
 double GpuSpec::AchievableMatmulFlops(Precision p) const {
   // The format that actually runs (first supported one of the widening chain).
   Precision run = p;

@@ -179,11 +179,37 @@ void ReadSlidingWindow(const Fields& f, ModelSpec& s) {
   }
 }
 
+// Llama 4: attention_chunk_size sets the block; no_rope_layers flags the chunked (RoPE) layers
+// with 1 and the global (NoPE) ones with 0. An empty or absent list means the model's
+// default, every no_rope_layer_interval-th layer global (4 in Meta's and HF's Llama 4).
+void ReadChunkedAttention(const Fields& f, ModelSpec& s) {
+  const int chunk = f.Int("attention_chunk_size", 0, kMaxPositions, 0);
+  if (chunk == 0) return;
+  s.attention_chunk = chunk;
+  const Json* flags = f.Array("no_rope_layers");
+  if (flags != nullptr && !flags->empty()) {
+    if (flags->size() != static_cast<size_t>(s.num_layers)) {
+      f.Fail("no_rope_layers", fmt::format("has {} entries but num_hidden_layers is {}",
+                                           flags->size(), s.num_layers));
+    }
+    for (const Json& flag : *flags) {
+      if (!flag.is_number_integer() || (flag.get<int>() != 0 && flag.get<int>() != 1)) {
+        f.Fail("no_rope_layers", "must hold only 0 and 1, got " + flag.dump());
+      }
+      s.chunked_attention_layers += flag.get<int>();
+    }
+  } else {
+    const int interval = f.Int("no_rope_layer_interval", 1, kMaxLayers, 4);
+    s.chunked_attention_layers = s.num_layers - s.num_layers / interval;
+  }
+}
+
 void ReadGqaModel(const Fields& f, std::string_view model_type, ModelSpec& s) {
   ReadCore(f, s);
   ReadHeads(f, s);
   ReadAttentionExtras(f, model_type, s);
   ReadSlidingWindow(f, s);
+  ReadChunkedAttention(f, s);
 }
 
 void ReadExperts(const Fields& f, std::string_view count, std::string_view width, ModelSpec& s) {

@@ -154,6 +154,27 @@ TEST(HfConfig, ReadsLlama4Interleave) {
   EXPECT_EQ(maverick.moe_intermediate_size, 8192);
 }
 
+// Llama 4's iRoPE: every fourth layer global (no_rope_layers empty or absent), the others
+// chunked; an explicit no_rope_layers list counts its 1 entries.
+TEST(HfConfig, ReadsChunkedAttention) {
+  for (const char* id : {"llama-4-scout", "llama-4-maverick"}) {
+    const ModelSpec m = Load(id);
+    EXPECT_EQ(m.attention_chunk, 8192) << id;
+    EXPECT_EQ(m.chunked_attention_layers, 36) << id;
+  }
+  EXPECT_EQ(Load("llama-3.1-8b").attention_chunk, 0);
+  Result<ModelSpec> listed = ParseHfConfig(
+      Llama(R"(, "attention_chunk_size": 16, "no_rope_layers": [1, 0])"), "c.json", "c");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(listed->chunked_attention_layers, 1);
+  EXPECT_NE(ParseError(Llama(R"(, "attention_chunk_size": 16, "no_rope_layers": [1])"))
+                .find("\"no_rope_layers\" has 1 entries but num_hidden_layers is 2"),
+            std::string::npos);
+  EXPECT_NE(ParseError(Llama(R"(, "attention_chunk_size": 16, "no_rope_layers": [1, 2])"))
+                .find("must hold only 0 and 1, got 2"),
+            std::string::npos);
+}
+
 TEST(HfConfig, LayerPatternsOfSyntheticConfigs) {
   Result<ModelSpec> qwen = ParseHfConfig(Llama(R"(, "model_type": "qwen3_moe", "num_experts": 4,
       "num_experts_per_tok": 2, "moe_intermediate_size": 32, "decoder_sparse_step": 1,

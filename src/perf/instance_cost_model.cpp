@@ -74,6 +74,8 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   m.weight_bytes_ = BytesPerElement(precision.weights);
   m.kv_bytes_ = BytesPerElement(precision.kv_cache);
   m.act_bytes_ = BytesPerElement(precision.activations);
+  m.gemm_input_bytes_ =
+      std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(precision.weights)));
   // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths), at
   // most at the achievable matmul rate of that format (MAMF, not the datasheet peak).
   m.gemm_peak_ = gpu.AchievableMatmulFlops(precision.weights);
@@ -161,8 +163,11 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   // 2 H + P / (H x split) elements per token (QKV in H, out (h + 2 h_kv) d; O in h d, out H;
   // gate/up in H, out 2 F; down in F, out H).
   const double hidden = m.hidden_size;
+  // Inputs are read at the GEMM's format, outputs written at 16 bits; the inner widths are
+  // about half inputs (O, down) and half outputs (QKV, gate/up).
+  const double in_out_bytes = gemm_input_bytes_ + act_bytes_;
   auto activations = [&](double tokens_here, double params, double split) {
-    return tokens_here * (2 * hidden + params / (hidden * split)) * act_bytes_;
+    return tokens_here * (hidden + params / (2 * hidden * split)) * in_out_bytes;
   };
   // Attention projections and dense feed-forward: local tokens against this GPU's shard.
   const double attn_proj = Roofline(2 * local_tokens * pc.attention_per_layer / at,
@@ -184,14 +189,20 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
     const double grouped = engine_.grouped_gemm_efficiency;
     // Token-expert pairs on this GPU: tokens k / ep, each through X / (g / ep) parameters.
     const double ep = parallelism_.ep;
-    const double pair_bytes = activations(tokens * k / ep, pc.expert, g / ep);
+    const double pairs = tokens * k / ep;
+    // With the finalize fused into the second GEMM, no pair writes its hidden-wide output.
+    const double fused = engine_.moe_fused_finalize ? 1.0 : 0.0;
+    const double pair_bytes =
+        activations(pairs, pc.expert, g / ep) - fused * pairs * hidden * act_bytes_;
     const double shared = pc.shared_experts / at + pc.router_per_layer;
     // Token permutation around the grouped GEMMs (memory-bound elementwise kernels): the
     // expand step reads each local token and writes one copy per chosen expert in expert
     // order; the finalize step reads every pair's expert output back and writes the
     // token's weighted sum. The GEMMs' own reads and writes of the copies are in pair_bytes.
-    const double permutation = 2 * (tokens * k / ep + local_tokens) * hidden * act_bytes_ /
-                               (gpu_.hbm_bandwidth * engine_.memory_efficiency);
+    // The expand step writes the copies already quantized to the GEMM's input format.
+    const double permutation =
+        (pairs * (in_out_bytes - fused * act_bytes_) + 2 * local_tokens * act_bytes_) * hidden /
+        (gpu_.hbm_bandwidth * engine_.memory_efficiency);
     moe = permutation +
           Roofline(2 * tokens * k * pc.expert / g * ExpertImbalance(tokens) / grouped,
                    (touched * pc.expert / g * weight_bytes_ + pair_bytes) / grouped, gemm_eff) +
@@ -234,9 +245,11 @@ double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
         pairs / dp * prefill_flops_per_pair / (attention_peak_ * engine_.attention_efficiency);
     const double decode_bytes =
         context / dp * kv_elements * kv_bytes_ + b.prefill_tokens / dp * kv_elements * kv_bytes_;
+    const double kv_rate =
+        gpu_.hbm_bandwidth * engine_.memory_efficiency * engine_.kv_read_efficiency;
     const double decode_flops = context / dp * b.tokens_per_decode * decode_flops_per_ctx;
     return prefill + Overlapped(decode_flops / (attention_peak_ * engine_.attention_efficiency),
-                                decode_bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency));
+                                decode_bytes / kv_rate);
   };
   const double full_attention = attention_layer(b.prefill_attention_pairs, b.decode_context_tokens);
   double window_attention = full_attention;
@@ -246,7 +259,22 @@ double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
                                        std::min(b.decode_context_tokens, b.decode_sequences * w));
   }
   const int window_layers = m.sliding_window > 0 ? m.sliding_window_layers : 0;
-  return (m.num_layers - window_layers) * full_attention + window_layers * window_attention;
+  double chunked_attention = 0;
+  const int chunked_layers = m.attention_chunk > 0 ? m.chunked_attention_layers : 0;
+  if (chunked_layers > 0) {
+    // A prompt of n tokens has about n c / 2 pairs inside its blocks once n passes c (n^2 / 2
+    // below). A decode sequence reads the part of its context inside its current block,
+    // taken at the batch's mean context: exact for batches that share a block offset (fixed
+    // prompt lengths), an approximation for batches spread over many blocks.
+    const double c = m.attention_chunk;
+    const double mean = b.decode_sequences > 0 ? b.decode_context_tokens / b.decode_sequences : 0;
+    const double in_block = mean - c * std::floor(mean / c);
+    chunked_attention =
+        attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * c / 2),
+                        b.decode_sequences * in_block);
+  }
+  return (m.num_layers - window_layers - chunked_layers) * full_attention +
+         window_layers * window_attention + chunked_layers * chunked_attention;
 }
 
 // With expert parallelism the layer waits for the most loaded rank. Under uniform routing the
@@ -321,7 +349,7 @@ InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
     const InstanceCostModel& cm) {
   const ModelSpec& m = cm.model_;
   DecodeConstants d;
-  d.fast = m.sliding_window <= 0;
+  d.fast = m.sliding_window <= 0 && m.attention_chunk <= 0;
   d.dp = cm.parallelism_.AttentionDataParallel();
   const double at = cm.parallelism_.AttentionTensorParallel();
   const double heads = m.num_heads / at;
@@ -333,7 +361,8 @@ InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
     d.kv_elements = 2.0 * std::ceil(m.num_kv_heads / at) * m.head_dim;
   }
   d.attention_rate = cm.attention_peak_ * cm.engine_.attention_efficiency;
-  d.memory_rate = cm.gpu_.hbm_bandwidth * cm.engine_.memory_efficiency;
+  d.memory_rate =
+      cm.gpu_.hbm_bandwidth * cm.engine_.memory_efficiency * cm.engine_.kv_read_efficiency;
   d.not_overlapped = 1 - cm.engine_.compute_memory_overlap;
   d.layers = m.num_layers;
   d.gpus_watts = cm.num_gpus() * cm.gpu_.tdp_watts;
@@ -343,8 +372,8 @@ InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
 }
 
 // AttentionSeconds and WithOverheads for prefill_tokens = prefill_attention_pairs = 0,
-// tokens_per_decode = 1, no sliding window: the prefill terms are exact zeros (0 + x = x),
-// drafting is 0, and x / 1 = x, so each remaining operation is the general path's.
+// tokens_per_decode = 1, no sliding window or chunked attention: the prefill terms are exact zeros
+// (0 + x = x), drafting is 0, and x / 1 = x, so each remaining operation is the general path's.
 IterationCost InstanceCostModel::DecodeOnlyCost(const BatchShape& b,
                                                 const DecodeCostCache::Entry& entry) const {
   const DecodeConstants& d = decode_;

@@ -65,10 +65,11 @@ TEST_F(CostModelTest, DecodeIsBoundByReadingTheWeights) {
   const double head_bytes = 128256.0 * 8192 / 8 * 2;
   // Sampling the one token reads and writes its FP32 logits over the vocabulary three times.
   const double sampling_bytes = 128256.0 * 4 * 3;
-  // The one token's activations in and out of each GEMM (16-bit), 2 H + P / (H tp) per block.
-  const double activation_bytes = 80 * 2 *
-                                  (2 * 8192 + p.attention_per_layer / (8192.0 * 8) + 2 * 8192 +
-                                   p.dense_mlp_per_layer / (8192.0 * 8));
+  // The one token's activations through each block: H + P / (2 H tp) elements in (FP8, the
+  // W8A8 GEMM's input) and as many out (16-bit).
+  const double activation_bytes = 80 * (1 + 2) *
+                                  (2 * 8192 + p.attention_per_layer / (2 * 8192.0 * 8) +
+                                   p.dense_mlp_per_layer / (2 * 8192.0 * 8));
   const double expected = (layer_bytes + head_bytes + sampling_bytes + activation_bytes) /
                           (3.35e12 * m.engine().memory_efficiency);
   EXPECT_NEAR(c.gemm_s, expected, expected * 1e-9);
@@ -115,6 +116,34 @@ TEST_F(CostModelTest, PartialOverlapAddsPartOfTheShorterTime) {
   b.decode_sequences = 64;
   b.decode_context_tokens = 64 * 1000;
   EXPECT_GT(build(0.5).Cost(b).seconds, build(1.0).Cost(b).seconds);
+}
+
+// Llama 4 Scout: 36 of its 48 layers attend within blocks of 8192 tokens. A decode batch
+// at context 8192 + 512 reads 512 tokens per sequence in those layers and all of it in the
+// 12 global ones.
+TEST_F(CostModelTest, ChunkedLayersReadOnlyTheirBlock) {
+  ModelSpec scout = *catalog_.Model("llama-4-scout");
+  ASSERT_EQ(scout.chunked_attention_layers, 36);
+  ModelSpec global = scout;
+  global.attention_chunk = 0;
+  PrecisionConfig prec;
+  prec.weights = Precision::kFp8;
+  prec.kv_cache = Precision::kFp8;
+  const EngineProfile& vllm = *catalog_.Engine("vllm");
+  const GpuSpec& h200 = *catalog_.Gpu("h200-sxm");
+  const auto chunked = InstanceCostModel::Build(scout, h200, {.tp = 4}, prec, vllm, 8192).value();
+  const auto plain = InstanceCostModel::Build(global, h200, {.tp = 4}, prec, vllm, 8192).value();
+  auto decode = [](double context) {
+    BatchShape b;
+    b.decode_sequences = 64;
+    b.decode_context_tokens = 64 * context;
+    return b;
+  };
+  const double expected = 0.25 * plain.Cost(decode(8192 + 512)).attention_s +
+                          0.75 * plain.Cost(decode(512)).attention_s;
+  EXPECT_NEAR(chunked.Cost(decode(8192 + 512)).attention_s, expected, 1e-12 * expected);
+  // Below one block both read the whole context.
+  EXPECT_DOUBLE_EQ(chunked.Cost(decode(4000)).attention_s, plain.Cost(decode(4000)).attention_s);
 }
 
 TEST_F(CostModelTest, MoreTokensNeverCostLess) {

@@ -31,6 +31,8 @@ constexpr std::array<CalibratedConstant, kNumCalibratedConstants> kConstants = {
      "share of the shorter of compute and memory time hidden under the longer"},
     {"collective_latency_s", &EngineProfile::collective_latency_s, 0.0, 1e-4,
      "latency per collective step (alpha), s"},
+    {"kv_read_efficiency", &EngineProfile::kv_read_efficiency, 0.02, 1.0,
+     "share of the weight-streaming bandwidth reached by decode attention reading the KV cache"},
 }};
 
 int Line(const YAML::Node& node) { return node.Mark().line + 1; }

@@ -22,6 +22,10 @@ struct EngineProfile {
   int max_num_tokens = 8192;
   int kv_block_size = 16;
   bool chunked_prefill = true;
+  // MoE: the second expert GEMM adds each token-expert output straight into its token's row
+  // (TensorRT-LLM's CUTLASS MoE finalize fusion) instead of writing every pair's output for
+  // a separate finalize kernel to read back and sum.
+  bool moe_fused_finalize = false;
   // Share of device memory the engine may use. With basis "total" (vLLM) it covers weights,
   // activations and KV; with "free_after_weights" (TensorRT-LLM free_gpu_memory_fraction) it
   // is the share of what is left after weights and activations that goes to KV.
@@ -51,8 +55,11 @@ struct EngineProfile {
   // Share of the shorter of an operator's compute and memory times hidden under the longer:
   // 1 = perfect roofline max(compute, memory), 0 = their sum.
   double compute_memory_overlap = 1.0;
-  double attention_efficiency = 0.5;   // prefill attention, of peak FLOP/s
-  double memory_efficiency = 0.8;      // streaming weights and KV, of HBM bandwidth
+  double attention_efficiency = 0.5;  // prefill attention, of peak FLOP/s
+  double memory_efficiency = 0.8;     // streaming weights and KV, of HBM bandwidth
+  // Decode attention reading the paged KV cache (blocks of a few KB per head, gathered through
+  // a block table), as a share of the weight-streaming rate above; 1 = the same rate.
+  double kv_read_efficiency = 1.0;
   double network_efficiency = 0.8;     // collectives, of link bandwidth
   double collective_latency_s = 5e-6;  // per collective step (alpha of the alpha-beta model)
 };

@@ -32,6 +32,8 @@ struct GpuSpec {
   std::string notes;               // assumptions, conflicts and unverified values
 
   double PeakFlops(Precision p) const;  // falls back to the next wider supported precision
+  // The format a matmul at `p` actually runs in: `p`, or the next wider one the GPU has.
+  Precision MatmulFormat(Precision p) const;
   // The ceiling of a large dense GEMM at format `p` (run as PeakFlops does): the MAMF
   // measurement of that format when there is one, else the peak times the measured MAMF
   // fraction of the nearest measured format of this GPU, else the peak times

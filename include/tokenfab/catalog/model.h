@@ -53,6 +53,11 @@ struct ModelSpec {
   // `sliding_window` previous tokens (gpt-oss alternates; Mistral-7B uses it on all layers).
   int sliding_window = 0;
   int sliding_window_layers = 0;
+  // Chunked local attention (Llama 4's iRoPE): `chunked_attention_layers` of the layers attend
+  // only within aligned blocks of `attention_chunk` tokens, so a token at position p sees the
+  // p mod attention_chunk tokens before it in its block; the other layers attend globally.
+  int attention_chunk = 0;
+  int chunked_attention_layers = 0;
 
   // Mixture of experts. num_experts == 0 means a dense model.
   int num_experts = 0;

@@ -34,7 +34,7 @@ struct CalibratedConstant {
   std::string_view help;
 };
 
-inline constexpr std::size_t kNumCalibratedConstants = 9;
+inline constexpr std::size_t kNumCalibratedConstants = 10;
 std::span<const CalibratedConstant> CalibratedConstants();
 // Index into CalibratedConstants(), or -1.
 int CalibratedConstantIndex(std::string_view name);
