@@ -50,6 +50,8 @@ TEST(GpuSpecTest, PeakFlopsFallsBackToNextWiderPrecision) {
   EXPECT_EQ(gpu.PeakFlops(Precision::kFp16), 300);
   EXPECT_EQ(gpu.PeakFlops(Precision::kFp32), 150);
   EXPECT_EQ(GpuSpec{}.PeakFlops(Precision::kFp8), 0);
+  EXPECT_EQ(gpu.MatmulFormat(Precision::kFp8), Precision::kBf16);  // up-converted
+  EXPECT_EQ(gpu.MatmulFormat(Precision::kFp32), Precision::kFp32);
 }
 
 TEST(CatalogTest, H100SxmHasTheSourcedNumbers) {
@@ -165,6 +167,12 @@ TEST(CatalogTest, EngineProfilesCarryTheirDefaults) {
   EXPECT_EQ(vllm->kv_block_size, 16);
   EXPECT_TRUE(vllm->chunked_prefill);
   EXPECT_EQ(vllm->kv_admission, "on_demand");
+  // Only the PyTorch backend's CUTLASS MoE fuses the finalize; the KV read efficiency is 1
+  // until a calibration sets it.
+  EXPECT_TRUE(trt->moe_fused_finalize);
+  EXPECT_FALSE(engine->moe_fused_finalize);
+  EXPECT_FALSE(vllm->moe_fused_finalize);
+  EXPECT_DOUBLE_EQ(vllm->kv_read_efficiency, 1.0);
   const auto sglang = c.Engine("sglang");
   ASSERT_TRUE(sglang.ok());
   EXPECT_EQ(sglang->percentiles, PercentileMethod::kLinear);

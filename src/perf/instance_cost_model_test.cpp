@@ -146,6 +146,32 @@ TEST_F(CostModelTest, ChunkedLayersReadOnlyTheirBlock) {
   EXPECT_DOUBLE_EQ(chunked.Cost(decode(4000)).attention_s, plain.Cost(decode(4000)).attention_s);
 }
 
+// A fused finalize saves the write and read back of every token-expert pair's output; a
+// slower KV read lengthens only the attention.
+TEST_F(CostModelTest, FusedFinalizeAndKvReadEfficiency) {
+  EngineProfile engine = *catalog_.Engine("vllm");
+  PrecisionConfig prec;
+  prec.weights = Precision::kFp8;
+  prec.kv_cache = Precision::kFp8;
+  auto build = [&](const std::string& model, int tp) {
+    return InstanceCostModel::Build(*catalog_.Model(model), *catalog_.Gpu("h200-sxm"), {.tp = tp},
+                                    prec, engine, 8192)
+        .value();
+  };
+  BatchShape b;
+  b.decode_sequences = 512;
+  b.decode_context_tokens = 512 * 2000.0;
+  const IterationCost moe = build("qwen3-235b-a22b", 8).Cost(b);
+  const IterationCost dense = build("llama-3.1-70b", 8).Cost(b);
+  engine.moe_fused_finalize = true;
+  EXPECT_LT(build("qwen3-235b-a22b", 8).Cost(b).gemm_s, moe.gemm_s);
+  EXPECT_DOUBLE_EQ(build("llama-3.1-70b", 8).Cost(b).gemm_s, dense.gemm_s);
+  engine.kv_read_efficiency = 0.5;
+  const IterationCost slow = build("llama-3.1-70b", 8).Cost(b);
+  EXPECT_DOUBLE_EQ(slow.gemm_s, dense.gemm_s);
+  EXPECT_GT(slow.attention_s, 1.9 * dense.attention_s);  // memory-bound: about twice
+}
+
 TEST_F(CostModelTest, MoreTokensNeverCostLess) {
   const InstanceCostModel m = Build("mixtral-8x7b", "h100-sxm", {.tp = 2, .ep = 2});
   double previous = 0;
