@@ -129,8 +129,8 @@ TEST_F(CostModelTest, ChunkedLayersReadOnlyTheirBlock) {
   PrecisionConfig prec;
   prec.weights = Precision::kFp8;
   prec.kv_cache = Precision::kFp8;
-  const EngineProfile& vllm = *catalog_.Engine("vllm");
-  const GpuSpec& h200 = *catalog_.Gpu("h200-sxm");
+  const EngineProfile vllm = *catalog_.Engine("vllm");
+  const GpuSpec h200 = *catalog_.Gpu("h200-sxm");
   const auto chunked = InstanceCostModel::Build(scout, h200, {.tp = 4}, prec, vllm, 8192).value();
   const auto plain = InstanceCostModel::Build(global, h200, {.tp = 4}, prec, vllm, 8192).value();
   auto decode = [](double context) {
