@@ -31,15 +31,11 @@ std::span<const Precision> WideningChain(Precision p) {
 }  // namespace
 
 double GpuSpec::PeakFlops(Precision p) const {
-  // A format without tensor-core support runs at the next wider one the GPU has (FP8 weights
-  // on an A100 are up-converted to BF16), so the first non-zero entry of the chain wins.
-  for (const Precision q : WideningChain(p)) {
-    const double flops = peak_flops[static_cast<std::size_t>(q)];
-    if (flops > 0) return flops;
-  }
-  return 0;
+  return peak_flops[static_cast<std::size_t>(MatmulFormat(p))];
 }
 
+// A format without tensor-core support runs at the next wider one the GPU has (FP8 weights
+// on an A100 are up-converted to BF16), so the first one of the chain with a peak wins.
 Precision GpuSpec::MatmulFormat(Precision p) const {
   for (const Precision q : WideningChain(p)) {
     if (peak_flops[static_cast<std::size_t>(q)] > 0) return q;
@@ -48,14 +44,7 @@ Precision GpuSpec::MatmulFormat(Precision p) const {
 }
 
 double GpuSpec::AchievableMatmulFlops(Precision p) const {
-  // The format that actually runs (first supported one of the widening chain).
-  Precision run = p;
-  for (const Precision q : WideningChain(p)) {
-    if (peak_flops[static_cast<std::size_t>(q)] > 0) {
-      run = q;
-      break;
-    }
-  }
+  const Precision run = MatmulFormat(p);
   const double peak = peak_flops[static_cast<std::size_t>(run)];
   if (peak <= 0) return 0;
   auto measured = [&](Precision q) { return achievable_matmul_flops[static_cast<std::size_t>(q)]; };

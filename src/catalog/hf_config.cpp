@@ -83,6 +83,13 @@ class Fields {
     return v;
   }
 
+  // Fails unless the array under `key` has one entry per layer.
+  void RequireOneEntryPerLayer(std::string_view key, const Json& list, int num_layers) const {
+    if (list.size() != static_cast<size_t>(num_layers)) {
+      Fail(key, fmt::format("has {} entries but num_hidden_layers is {}", list.size(), num_layers));
+    }
+  }
+
   // The object under `key` (text_config), read with the key's path as prefix; nullopt if absent.
   std::optional<Fields> Nested(std::string_view key) const {
     const Json* v = Find(key);
@@ -166,10 +173,7 @@ void ReadSlidingWindow(const Fields& f, ModelSpec& s) {
   if (window == 0 || !f.Bool("use_sliding_window", true)) return;
   s.sliding_window = window;
   if (const Json* types = f.Array("layer_types")) {
-    if (types->size() != static_cast<size_t>(s.num_layers)) {
-      f.Fail("layer_types", fmt::format("has {} entries but num_hidden_layers is {}", types->size(),
-                                        s.num_layers));
-    }
+    f.RequireOneEntryPerLayer("layer_types", *types, s.num_layers);
     for (const Json& type : *types) s.sliding_window_layers += IsString(type, "sliding_attention");
   } else if (f.Find("max_window_layers") != nullptr) {
     const int full = f.Int("max_window_layers", 0, kMaxLayers);
@@ -188,10 +192,7 @@ void ReadChunkedAttention(const Fields& f, ModelSpec& s) {
   s.attention_chunk = chunk;
   const Json* flags = f.Array("no_rope_layers");
   if (flags != nullptr && !flags->empty()) {
-    if (flags->size() != static_cast<size_t>(s.num_layers)) {
-      f.Fail("no_rope_layers", fmt::format("has {} entries but num_hidden_layers is {}",
-                                           flags->size(), s.num_layers));
-    }
+    f.RequireOneEntryPerLayer("no_rope_layers", *flags, s.num_layers);
     for (const Json& flag : *flags) {
       if (!flag.is_number_integer() || (flag.get<int>() != 0 && flag.get<int>() != 1)) {
         f.Fail("no_rope_layers", "must hold only 0 and 1, got " + flag.dump());

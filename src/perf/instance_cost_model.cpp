@@ -76,6 +76,7 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   m.act_bytes_ = BytesPerElement(precision.activations);
   m.gemm_input_bytes_ =
       std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(precision.weights)));
+  m.kv_read_rate_ = gpu.hbm_bandwidth * engine.memory_efficiency * engine.kv_read_efficiency;
   // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths), at
   // most at the achievable matmul rate of that format (MAMF, not the datasheet peak).
   m.gemm_peak_ = gpu.AchievableMatmulFlops(precision.weights);
@@ -190,19 +191,24 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
     // Token-expert pairs on this GPU: tokens k / ep, each through X / (g / ep) parameters.
     const double ep = parallelism_.ep;
     const double pairs = tokens * k / ep;
-    // With the finalize fused into the second GEMM, no pair writes its hidden-wide output.
-    const double fused = engine_.moe_fused_finalize ? 1.0 : 0.0;
+    // Each pair's hidden-wide expert output, written by the second GEMM and read back by the
+    // finalize step; neither happens when the finalize is fused into that GEMM's epilogue.
+    const double pair_outputs = engine_.moe_fused_finalize ? 0.0 : pairs * hidden * act_bytes_;
+    // Otherwise as activations(): the hidden-wide input at the GEMM's format, the inner
+    // widths half in and half out.
     const double pair_bytes =
-        activations(pairs, pc.expert, g / ep) - fused * pairs * hidden * act_bytes_;
+        pairs * (hidden * gemm_input_bytes_ + pc.expert / (2 * hidden * (g / ep)) * in_out_bytes) +
+        pair_outputs;
     const double shared = pc.shared_experts / at + pc.router_per_layer;
     // Token permutation around the grouped GEMMs (memory-bound elementwise kernels): the
     // expand step reads each local token and writes one copy per chosen expert in expert
-    // order; the finalize step reads every pair's expert output back and writes the
-    // token's weighted sum. The GEMMs' own reads and writes of the copies are in pair_bytes.
-    // The expand step writes the copies already quantized to the GEMM's input format.
+    // order, quantized to the GEMM's input format; the finalize step reads the pair outputs
+    // and writes each token's weighted sum. The GEMMs' own reads of the copies are in
+    // pair_bytes.
+    const double expand = local_tokens * hidden * act_bytes_ + pairs * hidden * gemm_input_bytes_;
+    const double finalize = pair_outputs + local_tokens * hidden * act_bytes_;
     const double permutation =
-        (pairs * (in_out_bytes - fused * act_bytes_) + 2 * local_tokens * act_bytes_) * hidden /
-        (gpu_.hbm_bandwidth * engine_.memory_efficiency);
+        (expand + finalize) / (gpu_.hbm_bandwidth * engine_.memory_efficiency);
     moe = permutation +
           Roofline(2 * tokens * k * pc.expert / g * ExpertImbalance(tokens) / grouped,
                    (touched * pc.expert / g * weight_bytes_ + pair_bytes) / grouped, gemm_eff) +
@@ -245,11 +251,9 @@ double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
         pairs / dp * prefill_flops_per_pair / (attention_peak_ * engine_.attention_efficiency);
     const double decode_bytes =
         context / dp * kv_elements * kv_bytes_ + b.prefill_tokens / dp * kv_elements * kv_bytes_;
-    const double kv_rate =
-        gpu_.hbm_bandwidth * engine_.memory_efficiency * engine_.kv_read_efficiency;
     const double decode_flops = context / dp * b.tokens_per_decode * decode_flops_per_ctx;
     return prefill + Overlapped(decode_flops / (attention_peak_ * engine_.attention_efficiency),
-                                decode_bytes / kv_rate);
+                                decode_bytes / kv_read_rate_);
   };
   const double full_attention = attention_layer(b.prefill_attention_pairs, b.decode_context_tokens);
   double window_attention = full_attention;
@@ -268,7 +272,7 @@ double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
     // prompt lengths), an approximation for batches spread over many blocks.
     const double c = m.attention_chunk;
     const double mean = b.decode_sequences > 0 ? b.decode_context_tokens / b.decode_sequences : 0;
-    const double in_block = mean - c * std::floor(mean / c);
+    const double in_block = std::fmod(mean, c);
     chunked_attention =
         attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * c / 2),
                         b.decode_sequences * in_block);
@@ -361,8 +365,7 @@ InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
     d.kv_elements = 2.0 * std::ceil(m.num_kv_heads / at) * m.head_dim;
   }
   d.attention_rate = cm.attention_peak_ * cm.engine_.attention_efficiency;
-  d.memory_rate =
-      cm.gpu_.hbm_bandwidth * cm.engine_.memory_efficiency * cm.engine_.kv_read_efficiency;
+  d.memory_rate = cm.kv_read_rate_;
   d.not_overlapped = 1 - cm.engine_.compute_memory_overlap;
   d.layers = m.num_layers;
   d.gpus_watts = cm.num_gpus() * cm.gpu_.tdp_watts;

@@ -150,7 +150,7 @@ class InstanceCostModel {
     double kv_elements = 0;
     double flops_per_ctx = 0;
     double attention_rate = 0;  // attention_peak_ x attention_efficiency
-    double memory_rate = 0;     // hbm_bandwidth x memory_efficiency x kv_read_efficiency
+    double memory_rate = 0;     // kv_read_rate_
     double not_overlapped = 1;  // 1 - compute_memory_overlap
     double layers = 0;
     double gpus_watts = 0;  // num_gpus() x tdp_watts
@@ -173,6 +173,9 @@ class InstanceCostModel {
   // A GEMM's input activations, per element: W8A8 and W4A4 GEMMs read them quantized to the
   // format they run in; outputs stay at act_bytes_.
   double gemm_input_bytes_ = 2;
+  // Bytes/s at which decode attention reads the KV cache (hbm x memory_efficiency x
+  // kv_read_efficiency), one product for the general and the decode-only path.
+  double kv_read_rate_ = 0;
   double gemm_peak_ = 0;  // achievable FLOP/s of one GPU at the GEMM format (MAMF)
   double attention_peak_ = 0;
   double link_bandwidth_ = 0;  // per direction, for collectives inside the instance
