@@ -4,7 +4,7 @@ tokenfab scenario key, applied by `tokenfab validate|calibrate` as a --set overr
 
 Run from this folder: python3 make_row_settings.py > row_settings.csv
 
-Facts used (nothing is inferred from the measured values):
+Facts used (1 and 2 are copied; 3 is the one inference, named as such in its source column):
 1. Runtime. raw_measured.csv's `framework` column quotes each source's engine: TensorRT-LLM
    v0.17 "TensorRT engine" (trtllm-bench build + throughput, or gptManagerBenchmark) and the
    v0.14 Triton tensorrtllm_backend run prebuilt TensorRT engines in the C++ executor; v1.0 and
@@ -14,6 +14,16 @@ Facts used (nothing is inferred from the measured values):
    the MoE backend is TRITON (/work/shared/facts/engines.md section 1.5, [TL-PERF]
    docs/source/developer-guide/perf-overview.md@585c756579dc4d01f21fc13c2f604cdb461ac4f0).
    Those rows get precision.kv_cache = bf16.
+3. Request count of the post-1.0 1000/1000 rows. The post-1.0 overview lists its request
+   counts per ISL/OSL (3000 for 1024/1024, 1500 for 8192/1024 and 1024/8192, 1000 for
+   32768/1024 and 1024/32768; engines.md section 1.5, [TL-PERF]) but none for 1000/1000. This
+   one is inferred, not copied: the v0.17 and v1.0 overviews ran 1000/1000 with 3000 requests
+   (raw_measured.csv `concurrency_or_rate` of every trt17/trt10 1000/1000 row), and every
+   configuration the post-1.0 table measured at both 1000/1000 and 1024/1024 has the same
+   throughput within 3 % (nine pairs, median 1 %; DeepSeek-R1 DEP8 H200 1627 vs 1620 tps/gpu)
+   although the twin predicts up to 18 % more for a 30000-request run than for a 3000-request
+   one of these configurations (the last requests run in a thin batch). Those rows get
+   workload.num_requests = 3000 instead of validate's cap (30000).
 """
 import csv
 import sys
@@ -22,6 +32,10 @@ TL_PERF = ("github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb461ac4f0:
            "docs/source/developer-guide/perf-overview.md (GPT-OSS config: kv_cache_config.dtype "
            "fp8, Hopper auto; moe_config.backend CUTLASS, Hopper TRITON)")
 HOPPER = {"h100-sxm", "h200-sxm", "gh200"}
+COUNT_1000 = ("inferred: post-1.0 perf-overview lists no request count for 1000/1000; its "
+              "v0.17 and v1.0 predecessors ran 1000/1000 with 3000 requests and this table's "
+              "1000/1000 and 1024/1024 (3000 requests) results agree within 3 % per "
+              "configuration")
 
 
 def main():
@@ -38,6 +52,9 @@ def main():
                           f"raw_measured.csv framework: {engine}"])
         if r["model"].startswith("gpt-oss") and r["gpu"] in HOPPER:
             out.writerow([r["id"], "precision.kv_cache", "bf16", TL_PERF])
+        if (r["id"].startswith("trt12") and r["input_tokens"] == "1000"
+                and r["output_tokens"] == "1000" and not r["num_requests"]):
+            out.writerow([r["id"], "workload.num_requests", "3000", COUNT_1000])
 
 
 if __name__ == "__main__":
