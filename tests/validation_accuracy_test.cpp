@@ -38,7 +38,8 @@ constexpr double kThroughputMedianReached = 8.4;
 constexpr double kThroughputP90Reached = 26.0;
 constexpr double kTpotMedianReached = 7.8;
 // TPOT p90 (the 3rd worst of 25 rows) is set by the Triton 202/214-token rows at 32 req/s and
-// infinite rate (trtol-0050/0053/0158/0161, 1.3-1.4x), whose descriptions are being audited;
+// infinite rate (trtol-0050/0053/0158/0161, 1.3-1.4x), whose output lengths and batch limits the
+// source leaves open (docs/cost-model.md, "Where the held-out p90 comes from");
 // every other held-out TPOT row is within 19 %.
 constexpr double kTpotP90Reached = 36.9;
 
