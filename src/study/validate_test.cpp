@@ -88,6 +88,21 @@ TEST_F(Validate, PredictionsAndApeAreExact) {
   }
 }
 
+// A row's settings override what its columns imply, and the report shows both: the request
+// count of the columns and every setting, so each simulated condition can be read off the table.
+TEST_F(Validate, RowSettingsApplyAndShowInTheReport) {
+  std::vector<MeasuredRow> rows = {rows_[0]};
+  rows[0].settings = {"workload.num_requests=40"};
+  auto s = RowScenario(rows[0], 2000);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->workload.num_requests, 40);
+  ValidateOptions options;
+  options.threads = 1;
+  const std::string md = ValidationMarkdown(RunValidation(rows, *catalog_, options), "cmd");
+  EXPECT_NE(md.find("| offline 128/128, 300 req | workload.num_requests=40 |"), std::string::npos)
+      << md;
+}
+
 TEST_F(Validate, UnknownModelIsSkippedWithTheReason) {
   const ValidationRun run = RunValidation(rows_, *catalog_, ValidateOptions{});
   const RowOutcome& o = run.rows[2];

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "report_table.h"
 
@@ -43,11 +44,22 @@ std::string Deployment(const MeasuredRow& r) {
 std::string Workload(const MeasuredRow& r) {
   const std::string lengths =
       fmt::format("{}/{}", r.input_tokens.value_or(0), r.output_tokens.value_or(0));
-  if (r.scenario == "closed")
-    return fmt::format("closed c={} {}", r.concurrency.value_or(0), lengths);
-  if (r.scenario == "poisson")
-    return fmt::format("poisson {} req/s {}", FormatValue(r.rate.value_or(0)), lengths);
-  return r.scenario + " " + lengths;
+  std::string s;
+  if (r.scenario == "closed") {
+    s = fmt::format("closed c={} {}", r.concurrency.value_or(0), lengths);
+  } else if (r.scenario == "poisson") {
+    s = fmt::format("poisson {} req/s {}", FormatValue(r.rate.value_or(0)), lengths);
+  } else {
+    s = r.scenario + " " + lengths;
+  }
+  if (r.num_requests) s += fmt::format(", {} req", *r.num_requests);
+  return s;
+}
+
+// What row_settings.csv adds to the row's columns (the engine profile and settings the source
+// documents, and the marked inferences), so that every simulated condition is in the table.
+std::string Settings(const MeasuredRow& r) {
+  return fmt::format("{}", fmt::join(r.settings, ", "));
 }
 
 ReportTable SummaryTable(const std::vector<GroupSummary>& summaries, const std::string& dimension) {
@@ -65,15 +77,16 @@ ReportTable SummaryTable(const std::vector<GroupSummary>& summaries, const std::
 }
 
 ReportTable RowsTable(const std::vector<const RowOutcome*>& rows) {
-  ReportTable t{{"id", "split", "gpu", "model", "framework", "precision", "deployment", "workload",
-                 "metric", "measured", "predicted", "APE %"},
-                {false, false, false, false, false, false, false, false, false, true, true, true},
-                {}};
+  ReportTable t{
+      {"id", "split", "gpu", "model", "framework", "precision", "deployment", "workload",
+       "settings", "metric", "measured", "predicted", "APE %"},
+      {false, false, false, false, false, false, false, false, false, false, true, true, true},
+      {}};
   for (const RowOutcome* o : rows) {
     const MeasuredRow& r = o->row;
     t.rows.push_back({r.id, r.split, r.gpu, r.model, r.framework, r.precision, Deployment(r),
-                      Workload(r), r.metric, FormatValue(r.value), FormatValue(o->predicted),
-                      fmt::format("{:.1f}", o->ape)});
+                      Workload(r), Settings(r), r.metric, FormatValue(r.value),
+                      FormatValue(o->predicted), fmt::format("{:.1f}", o->ape)});
   }
   return t;
 }
@@ -135,10 +148,12 @@ std::string Selection(const ValidationRun& run) {
 constexpr const char* kMethod =
     "Each row of the table is one published measurement (vendor performance pages, MLPerf "
     "Inference, papers and engineering blogs; every row names its source). tokenfab simulates the "
-    "deployment and workload the row's columns describe and reads the same metric from the "
-    "simulation. APE = 100 x |predicted - measured| / measured; median and p90 interpolate "
-    "linearly between ranks; \"median pred/meas\" > 1 means the twin over-predicts. Rows in the "
-    "`fit` split may be used by `tokenfab calibrate`; `holdout` rows never are.";
+    "deployment and workload the row's columns describe, with the `settings` that "
+    "`row_settings.csv` adds to it (engine profile, settings its source documents, marked "
+    "inferences), and reads the same metric from the simulation. APE = 100 x |predicted - "
+    "measured| / measured; median and p90 interpolate linearly between ranks; \"median "
+    "pred/meas\" > 1 means the twin over-predicts. Rows in the `fit` split may be used by "
+    "`tokenfab calibrate`; `holdout` rows never are.";
 
 }  // namespace
 
