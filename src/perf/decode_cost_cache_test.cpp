@@ -20,9 +20,10 @@ void ExpectSameCost(const IterationCost& a, const IterationCost& b) {
   EXPECT_EQ(a.joules, b.joules);
 }
 
-// Dense GQA, MoE with expert and attention data parallelism, sliding-window attention, MLA
-// (DeepSeek-R1), BF16 KV, and each engine profile (their overheads differ): the decode-only
-// path (DecodeOnlyCost) recomputes none of the model's constants but must agree to the bit.
+// Dense GQA, MoE with expert and attention data parallelism, sliding-window attention,
+// chunked attention (Llama 4), MLA (DeepSeek-R1), BF16 KV, and each engine profile (their overheads
+// differ): the decode-only path (DecodeOnlyCost) recomputes none of the model's constants but must
+// agree to the bit.
 TEST(DecodeCostCache, CachedCostIsBitIdentical) {
   auto catalog = Catalog::Load(std::string(TOKENFAB_SOURCE_DIR) + "/data");
   ASSERT_TRUE(catalog.ok()) << catalog.error().message;
@@ -44,7 +45,14 @@ TEST(DecodeCostCache, CachedCostIsBitIdentical) {
       {"mistral-7b", "h100-sxm", "sglang", {.tp = 1}, Precision::kFp8},
       {"deepseek-r1", "h200-sxm", "trtllm", {.tp = 8, .ep = 8}, Precision::kFp8},
       {"deepseek-r1", "b200", "sglang", {.tp = 8, .ep = 8, .attention_dp = true}, Precision::kFp8},
-      {"gpt-oss-120b", "b200", "trtllm-engine", {.tp = 2}, Precision::kFp8}};
+      {"gpt-oss-120b", "b200", "trtllm-engine", {.tp = 2}, Precision::kFp8},
+      {"gpt-oss-20b", "h100-sxm", "trtllm", {.tp = 1}, Precision::kBf16},
+      {"llama-4-scout", "h200-sxm", "trtllm", {.tp = 4}, Precision::kFp8},
+      {"llama-4-maverick",
+       "b200",
+       "trtllm",
+       {.tp = 1, .ep = 4, .attention_dp = true},
+       Precision::kFp8}};
   for (const Layout& layout : layouts) {
     PrecisionConfig precision;
     precision.weights = Precision::kFp8;

@@ -353,8 +353,14 @@ InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
     const InstanceCostModel& cm) {
   const ModelSpec& m = cm.model_;
   DecodeConstants d;
-  d.fast = m.sliding_window <= 0 && m.attention_chunk <= 0;
+  d.fast = true;
   d.dp = cm.parallelism_.AttentionDataParallel();
+  d.window_layers = m.sliding_window > 0 ? m.sliding_window_layers : 0;
+  d.chunked_layers = m.attention_chunk > 0 ? m.chunked_attention_layers : 0;
+  d.full_layers = m.num_layers - d.window_layers - d.chunked_layers;
+  d.mixed_layers = d.window_layers > 0 || d.chunked_layers > 0;
+  d.window = m.sliding_window;
+  d.chunk = m.attention_chunk;
   const double at = cm.parallelism_.AttentionTensorParallel();
   const double heads = m.num_heads / at;
   if (m.attention == AttentionKind::kMla) {
@@ -374,19 +380,54 @@ InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
   return d;
 }
 
-// AttentionSeconds and WithOverheads for prefill_tokens = prefill_attention_pairs = 0,
-// tokens_per_decode = 1, no sliding window or chunked attention: the prefill terms are exact zeros
-// (0 + x = x), drafting is 0, and x / 1 = x, so each remaining operation is the general path's.
-IterationCost InstanceCostModel::DecodeOnlyCost(const BatchShape& b,
-                                                const DecodeCostCache::Entry& entry) const {
+// One layer of decode attention over `total_context` tokens, as AttentionSeconds' layer
+// computes it when the batch has no prefill and one token per sequence.
+double InstanceCostModel::DecodeLayerSeconds(double total_context) const {
+  const DecodeConstants& d = decode_;
+  const double context = d.dp == 1 ? total_context : total_context / d.dp;
+  const double compute = context * d.flops_per_ctx / d.attention_rate;
+  const double memory = context * d.kv_elements * kv_bytes_ / d.memory_rate;
+  return std::max(compute, memory) + d.not_overlapped * std::min(compute, memory);
+}
+
+// AttentionSeconds' sum over layer kinds for a model with sliding-window or chunked layers;
+// `full` is a full-attention layer's time.
+double InstanceCostModel::MixedDecodeAttention(const BatchShape& b, double full) const {
+  const DecodeConstants& d = decode_;
+  const double n = static_cast<double>(b.decode_sequences);
+  const double window = d.window_layers > 0
+                            ? DecodeLayerSeconds(std::min(b.decode_context_tokens, n * d.window))
+                            : full;
+  double chunked = 0;
+  if (d.chunked_layers > 0) {
+    const double mean = b.decode_sequences > 0 ? b.decode_context_tokens / n : 0;
+    chunked = DecodeLayerSeconds(n * std::fmod(mean, d.chunk));
+  }
+  return d.full_layers * full + d.window_layers * window + d.chunked_layers * chunked;
+}
+
+// AttentionSeconds and WithOverheads for prefill_tokens = prefill_attention_pairs = 0 and
+// tokens_per_decode = 1: the prefill terms are exact zeros (0 + x = x), drafting is 0, and
+// x / 1 = x, so each remaining operation is the general path's, in its order.
+// Two instances: models whose layers all attend in full keep the straight-line form (no
+// call out, which would cost the hot path of every plain model a tenth more instructions).
+template <bool kMixedLayers>
+IterationCost InstanceCostModel::DecodeCost(const BatchShape& b,
+                                            const DecodeCostCache::Entry& entry) const {
   const DecodeConstants& d = decode_;
   const double context = d.dp == 1 ? b.decode_context_tokens : b.decode_context_tokens / d.dp;
   const double compute = context * d.flops_per_ctx / d.attention_rate;
   const double memory = context * d.kv_elements * kv_bytes_ / d.memory_rate;
   const double layer = std::max(compute, memory) + d.not_overlapped * std::min(compute, memory);
+  double attention;
+  if constexpr (kMixedLayers) {
+    attention = MixedDecodeAttention(b, layer);
+  } else {
+    attention = d.layers * layer;
+  }
   IterationCost cost;
   cost.gemm_s = entry.gemm_s;
-  cost.attention_s = d.layers * layer;
+  cost.attention_s = attention;
   cost.communication_s = entry.communication_s;
   const double gpu = cost.gemm_s + cost.attention_s + cost.communication_s;
   cost.overhead_s = entry.fixed_overhead_s + std::max(0.0, entry.host_s - gpu);
@@ -394,6 +435,11 @@ IterationCost InstanceCostModel::DecodeOnlyCost(const BatchShape& b,
   const double busy = std::min(1.0, gpu / cost.seconds);
   cost.joules = d.gpus_watts * cost.seconds * (d.idle + d.busy_share * busy);
   return cost;
+}
+
+IterationCost InstanceCostModel::DecodeOnlyCost(const BatchShape& b,
+                                                const DecodeCostCache::Entry& entry) const {
+  return decode_.mixed_layers ? DecodeCost<true>(b, entry) : DecodeCost<false>(b, entry);
 }
 
 IterationCost InstanceCostModel::Cost(const BatchShape& batch, DecodeCostCache& cache) const {

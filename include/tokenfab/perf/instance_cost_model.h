@@ -142,11 +142,23 @@ class InstanceCostModel {
   // and the batch size computed once (decode_, the entry). A factory hour plans ~2 x 10^8
   // such steps; the general path was a quarter of the run's instructions.
   IterationCost DecodeOnlyCost(const BatchShape& batch, const DecodeCostCache::Entry& entry) const;
+  template <bool kMixedLayers>
+  IterationCost DecodeCost(const BatchShape& batch, const DecodeCostCache::Entry& entry) const;
+  double DecodeLayerSeconds(double total_context) const;
+  double MixedDecodeAttention(const BatchShape& batch, double full) const;
 
   // Model constants of AttentionSeconds and WithOverheads for DecodeOnlyCost, set by Build.
   struct DecodeConstants {
-    bool fast = false;  // no sliding window: DecodeOnlyCost applies
+    bool fast = false;  // DecodeOnlyCost applies (every model today)
     double dp = 1;
+    // Layers by attention kind, as AttentionSeconds sums them: full, sliding-window (at most
+    // `window` tokens read per sequence), chunked (the part of the context in its block).
+    int full_layers = 0;
+    int window_layers = 0;
+    int chunked_layers = 0;
+    bool mixed_layers = false;  // window_layers or chunked_layers
+    double window = 0;
+    double chunk = 0;
     double kv_elements = 0;
     double flops_per_ctx = 0;
     double attention_rate = 0;  // attention_peak_ x attention_efficiency
