@@ -169,6 +169,7 @@ PoolSpec MakePool(const Scenario& s, const ResolvedScenario& r, const std::strin
   p.instances = o.instances.value_or(r.serve.replicas);
   p.scheduler = r.serve.scheduler;
   if (o.max_batch_size) p.scheduler.max_batch_size = *o.max_batch_size;
+  p.scheduler.attention_dp_ranks = p.parallelism.AttentionDataParallel();
   p.router = RouterOf(s.router);
   return p;
 }

@@ -156,7 +156,9 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   const double dp = parallelism_.AttentionDataParallel();
   const double at = parallelism_.AttentionTensorParallel();
   const double tokens = static_cast<double>(b.Tokens());
-  const double local_tokens = tokens / dp;
+  // With attention DP the MoE layers hold every rank to the busiest one's pace, and a
+  // request's prompt chunk runs whole on its own rank.
+  const double local_tokens = dp == 1 ? tokens : BusiestRankTokens(b);
   const double gemm_eff = engine_.gemm_efficiency;
 
   // Every GEMM also reads its input and writes its output activations (16-bit): a block of
@@ -228,10 +230,26 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   return cost.gemm_s + cost.attention_s;
 }
 
+// Attention-DP ranks the batch's prompt chunks run on: each chunk belongs to one request,
+// which lives on one rank, so fewer chunks than ranks leave the others without prefill.
+double InstanceCostModel::PrefillRanks(const BatchShape& b) const {
+  const double dp = parallelism_.AttentionDataParallel();
+  return std::min(dp, std::max(1.0, static_cast<double>(b.prefill_sequences)));
+}
+
+// Tokens of the busiest attention-DP rank: its share of the decode tokens and of the prompt
+// chunks.
+double InstanceCostModel::BusiestRankTokens(const BatchShape& b) const {
+  const double decode = static_cast<double>(b.decode_sequences) * b.tokens_per_decode;
+  return static_cast<double>(b.prefill_tokens) / PrefillRanks(b) +
+         decode / parallelism_.AttentionDataParallel();
+}
+
 // One GPU's attention core through all layers.
 double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
   const ModelSpec& m = model_;
   const double dp = parallelism_.AttentionDataParallel();
+  const double prefill_ranks = PrefillRanks(b);
   const double at = parallelism_.AttentionTensorParallel();
   // Heads on this GPU and their KV elements per token.
   const double heads = m.num_heads / at;
@@ -247,10 +265,10 @@ double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
     kv_elements = 2.0 * std::ceil(m.num_kv_heads / at) * m.head_dim;
   }
   auto attention_layer = [&](double pairs, double context) {
-    const double prefill =
-        pairs / dp * prefill_flops_per_pair / (attention_peak_ * engine_.attention_efficiency);
-    const double decode_bytes =
-        context / dp * kv_elements * kv_bytes_ + b.prefill_tokens / dp * kv_elements * kv_bytes_;
+    const double prefill = pairs / prefill_ranks * prefill_flops_per_pair /
+                           (attention_peak_ * engine_.attention_efficiency);
+    const double decode_bytes = context / dp * kv_elements * kv_bytes_ +
+                                b.prefill_tokens / prefill_ranks * kv_elements * kv_bytes_;
     const double decode_flops = context / dp * b.tokens_per_decode * decode_flops_per_ctx;
     return prefill + Overlapped(decode_flops / (attention_peak_ * engine_.attention_efficiency),
                                 decode_bytes / kv_read_rate_);

@@ -203,6 +203,25 @@ TEST_F(CostModelTest, AttentionDataParallelHoldsWholeTokensPerGpu) {
   EXPECT_EQ(m.num_gpus(), 8);
 }
 
+// Under attention DP a prompt chunk runs whole on its request's rank, and the MoE layers make
+// every rank wait for the busiest: one 2,048-token prompt beside 800 decodes on DP8 puts
+// 2,048 + 100 tokens on one rank, eight 256-token prompts put 256 + 100 on each.
+TEST_F(CostModelTest, AttentionDataParallelWaitsForTheRankWithThePrompt) {
+  const InstanceCostModel m =
+      Build("deepseek-r1", "h200-sxm", {.tp = 1, .ep = 8, .attention_dp = true});
+  BatchShape one;
+  one.prefill_tokens = 2048;
+  one.prefill_sequences = 1;
+  one.decode_sequences = 800;
+  EXPECT_DOUBLE_EQ(m.BusiestRankTokens(one), 2048 + 100);
+  BatchShape spread = one;
+  spread.prefill_sequences = 8;
+  EXPECT_DOUBLE_EQ(m.BusiestRankTokens(spread), 256 + 100);
+  spread.prefill_attention_pairs = 8 * 256.0 * 257 / 2;
+  one.prefill_attention_pairs = 2048.0 * 2049 / 2;
+  EXPECT_GT(m.Cost(one).seconds, m.Cost(spread).seconds);
+}
+
 // DeepSeek-R1 routes each token to k = 8 experts. One decode token on EP8: 8 assignments on 8
 // ranks, mean 1, so the busiest rank is 1 + sqrt(2 (7/8) ln 8) = 2.9076 times the mean.
 TEST_F(CostModelTest, ExpertParallelRanksWaitForTheBusiestOne) {

@@ -83,9 +83,12 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
   const std::int64_t target = r.PrefillTarget();
   const std::int64_t done = r.prefilled;
   std::int64_t chunk = target - done;
+  // Without chunking a whole prompt must fit the budget, except alone (MayRunAlone); under
+  // attention DP it then takes its own rank's share of the budget.
+  const bool own_rank =
+      !config_.chunked_prefill && chunk > budget && config_.attention_dp_ranks > 1;
   if (config_.chunked_prefill || chunk > budget) {
-    // Without chunking a whole prompt must fit the budget, except alone in an empty batch.
-    if (!config_.chunked_prefill && !batch.Empty()) return false;
+    if (!config_.chunked_prefill && !MayRunAlone(batch)) return false;
     if (config_.chunked_prefill) chunk = std::min(chunk, budget);
   }
   if (config_.kv_admission == KvAdmission::kOnDemand) {
@@ -99,7 +102,7 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
     Allocate(extra);
     r.blocks += static_cast<std::int32_t>(extra);
   }
-  budget -= chunk;
+  budget -= own_rank ? std::min(chunk, RankTokenBudget()) : chunk;
   batch.prefill_tokens += chunk;
   ++batch.prefill_sequences;
   batch.prefill_attention_pairs +=
@@ -128,7 +131,7 @@ void Instance::SchedulePrefill(BatchShape& batch) {
       const std::int64_t need =
           PrivateBlocks(r, static_cast<std::int64_t>(r.input_tokens) + r.output_tokens);
       const bool too_long = !config_.chunked_prefill && r.PrefillTarget() - r.prefilled > budget;
-      if (need > FreeBlocks() || (too_long && !batch.Empty())) {
+      if (need > FreeBlocks() || (too_long && !MayRunAlone(batch))) {
         DetachCachedPrefix(r);
         return;
       }

@@ -141,3 +141,30 @@ TEST(PriorityScheduling, NeverAdmitsALowerPriorityWhileAHigherOneWaits) {
 
 }  // namespace
 }  // namespace tokenfab
+
+namespace tokenfab {
+namespace {
+
+// Without chunked prefill a prompt longer than the budget runs alone, in a batch without
+// decodes: one per iteration without attention DP, one per rank under it.
+TEST(AttentionDpScheduling, LongPromptsWithoutChunkingTakeARankEach) {
+  for (const int ranks : {1, 4}) {
+    ToyDeployment toy;
+    toy.config.scheduler.max_num_tokens = 4096;
+    toy.config.scheduler.chunked_prefill = false;
+    toy.config.scheduler.attention_dp_ranks = ranks;
+    const InstanceCostModel cost = toy.Cost();
+    InstanceDriver d(cost, toy.config.scheduler);
+    for (int i = 0; i < 6; ++i) d.Add(5000, 2);
+    ASSERT_TRUE(d.Start());
+    const auto& chunks = d.instance().prefill_chunks();
+    ASSERT_EQ(chunks.size(), static_cast<std::size_t>(ranks)) << ranks;
+    for (const auto& [id, tokens] : chunks) EXPECT_EQ(tokens, 5000);
+    d.Finish();
+    d.RunToEnd();
+    EXPECT_EQ(d.instance().Outstanding(), 0);
+  }
+}
+
+}  // namespace
+}  // namespace tokenfab

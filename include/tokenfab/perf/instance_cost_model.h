@@ -115,6 +115,9 @@ class InstanceCostModel {
   // Expert-parallel load imbalance for a batch of `tokens`: the most loaded EP rank's expert
   // assignments over the mean, under uniform routing (1 without expert parallelism).
   double ExpertImbalance(double tokens) const;
+  // Attention DP: tokens on the busiest rank (prompt chunks stay whole on their request's
+  // rank; decode tokens spread evenly).
+  double BusiestRankTokens(const BatchShape& batch) const;
 
   // FLOPs of one iteration on the whole instance (for MFU-style reporting and tests).
   double Flops(const BatchShape& batch) const;
@@ -125,6 +128,7 @@ class InstanceCostModel {
   // context: DecodeCostCache) and cost.attention_s; returns their sum.
   double LayerStackSeconds(const BatchShape& batch, IterationCost& cost) const;
   double AttentionSeconds(const BatchShape& batch) const;
+  double PrefillRanks(const BatchShape& batch) const;
   // Adds drafting, host and fixed overheads and energy to a cost whose compute and
   // communication are known. In place: a cost passed by value went through the stack in
   // pieces, and reading it back stalled (store forwarding), 4% of a factory run.

@@ -285,6 +285,15 @@ class alignas(64) Instance {
 
   // Prefill (instance.cpp).
   void SchedulePrefill(BatchShape& batch);
+  // One attention-DP rank's share of the token budget.
+  std::int64_t RankTokenBudget() const {
+    return std::max<std::int64_t>(1, config_.max_num_tokens / config_.attention_dp_ranks);
+  }
+  // Without chunked prefill, a prompt longer than the budget runs alone: in a batch without
+  // decodes, on a rank no other prompt of the batch uses (one rank without attention DP).
+  bool MayRunAlone(const BatchShape& batch) const {
+    return batch.decode_sequences == 0 && batch.prefill_sequences < config_.attention_dp_ranks;
+  }
   bool TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch);
   void AdmitPrefilled();
   void CompletePrefill(RequestId id, SimTime now, IterationOutcome& outcome);
