@@ -1,16 +1,15 @@
 // The tokenfab CLI run as a subprocess: outputs, exit codes and reproducibility.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "shell_run.h"
 #include "tokenfab/io/settings.h"
 
 namespace tokenfab {
@@ -60,14 +59,10 @@ CliRun Cli(const std::string& args) {
   const std::string err_path = tmp / "stderr.txt";
   const std::string command = "cd '" + kSource + "' && '" + std::string(TOKENFAB_CLI) + "' " +
                               args + " 2>'" + err_path + "'";
+  const test::ShellRun shell = test::RunShell(command);
   CliRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.exit_code = shell.exit_code;
+  run.out = shell.out;
   run.err = ReadFile(err_path);
   return run;
 }

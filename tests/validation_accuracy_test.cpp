@@ -3,34 +3,20 @@
 // the validation issue's definition of done.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
+#include "shell_run.h"
 #include "tokenfab/study/validate.h"
 
 namespace tokenfab {
 namespace {
 
-struct CliOutput {
-  int exit_code = -1;
-  std::string out;
-};
-
-CliOutput RunCli(const std::string& args) {
-  const std::string command = "cd '" + std::string(TOKENFAB_SOURCE_DIR) + "' && '" +
-                              std::string(TOKENFAB_CLI) + "' " + args + " 2>/dev/null";
-  CliOutput run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return run;
+// Runs `tokenfab ARGS` from the source directory (stderr dropped).
+test::ShellRun RunCli(const std::string& args) {
+  return test::RunShell("cd '" + std::string(TOKENFAB_SOURCE_DIR) + "' && '" +
+                        std::string(TOKENFAB_CLI) + "' " + args + " 2>/dev/null");
 }
 
 // Held-out errors reached with the shipped calibration (docs/validation.md), APE %.
@@ -49,7 +35,7 @@ const char kCalibration[] =
     "--calibration data/calibration/vllm.yaml";
 
 nlohmann::json HoldoutJson(const std::string& metric_class) {
-  const CliOutput r =
+  const test::ShellRun r =
       RunCli("validate --split holdout --class " + metric_class + " " + kCalibration + " --json -");
   EXPECT_EQ(r.exit_code, 0);
   auto j = nlohmann::json::parse(r.out, nullptr, false);
