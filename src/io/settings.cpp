@@ -29,10 +29,11 @@ constexpr std::array kSettings = {
                 "trtllm (TensorRT-LLM PyTorch backend, v1.0+), trtllm-engine (TensorRT engines, "
                 "v0.x), vllm or sglang"},
     SettingInfo{"engine.max_batch_size", SettingType::kInt, "",
-                "sequences per iteration; the profile's default when omitted"},
-    SettingInfo{
-        "engine.max_num_tokens", SettingType::kInt, "",
-        "tokens per iteration (chunked-prefill budget); the profile's default when omitted"},
+                "sequences per iteration of one instance (under attention DP, of all its ranks "
+                "together); the profile's default when omitted"},
+    SettingInfo{"engine.max_num_tokens", SettingType::kInt, "",
+                "tokens per iteration of one instance (chunked-prefill budget; under attention "
+                "DP, of all its ranks together); the profile's default when omitted"},
     SettingInfo{"engine.kv_block_size", SettingType::kInt, "",
                 "tokens per KV block; the profile's default when omitted"},
     SettingInfo{"engine.chunked_prefill", SettingType::kBool, "",
