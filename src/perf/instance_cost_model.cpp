@@ -53,6 +53,19 @@ std::string CheckLayout(const ModelSpec& m, const Parallelism& p) {
   return {};
 }
 
+// Decode context that a sliding-window layer reads for n sequences holding `context` tokens.
+double WindowContext(double n, double context, double window) {
+  return std::min(context, n * window);
+}
+
+// Decode context that a chunked layer reads: the part of each sequence's context inside its
+// current block, taken at the batch's mean context (exact for batches that share a block
+// offset, as fixed prompt lengths do; an approximation for batches spread over many blocks).
+double ChunkedContext(double n, double context, double chunk) {
+  const double mean = n > 0 ? context / n : 0;
+  return n * std::fmod(mean, chunk);
+}
+
 }  // namespace
 
 Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const GpuSpec& gpu,
@@ -277,23 +290,20 @@ double InstanceCostModel::AttentionSeconds(const BatchShape& b) const {
   double window_attention = full_attention;
   if (m.sliding_window > 0) {
     const double w = m.sliding_window;
-    window_attention = attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * w),
-                                       std::min(b.decode_context_tokens, b.decode_sequences * w));
+    window_attention =
+        attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * w),
+                        WindowContext(b.decode_sequences, b.decode_context_tokens, w));
   }
   const int window_layers = m.sliding_window > 0 ? m.sliding_window_layers : 0;
   double chunked_attention = 0;
   const int chunked_layers = m.attention_chunk > 0 ? m.chunked_attention_layers : 0;
   if (chunked_layers > 0) {
     // A prompt of n tokens has about n c / 2 pairs inside its blocks once n passes c (n^2 / 2
-    // below). A decode sequence reads the part of its context inside its current block,
-    // taken at the batch's mean context: exact for batches that share a block offset (fixed
-    // prompt lengths), an approximation for batches spread over many blocks.
+    // below).
     const double c = m.attention_chunk;
-    const double mean = b.decode_sequences > 0 ? b.decode_context_tokens / b.decode_sequences : 0;
-    const double in_block = std::fmod(mean, c);
     chunked_attention =
         attention_layer(std::min(b.prefill_attention_pairs, b.prefill_tokens * c / 2),
-                        b.decode_sequences * in_block);
+                        ChunkedContext(b.decode_sequences, b.decode_context_tokens, c));
   }
   return (m.num_layers - window_layers - chunked_layers) * full_attention +
          window_layers * window_attention + chunked_layers * chunked_attention;
@@ -371,7 +381,6 @@ InstanceCostModel::DecodeConstants InstanceCostModel::MakeDecodeConstants(
     const InstanceCostModel& cm) {
   const ModelSpec& m = cm.model_;
   DecodeConstants d;
-  d.fast = true;
   d.dp = cm.parallelism_.AttentionDataParallel();
   d.window_layers = m.sliding_window > 0 ? m.sliding_window_layers : 0;
   d.chunked_layers = m.attention_chunk > 0 ? m.chunked_attention_layers : 0;
@@ -412,15 +421,13 @@ double InstanceCostModel::DecodeLayerSeconds(double total_context) const {
 // `full` is a full-attention layer's time.
 double InstanceCostModel::MixedDecodeAttention(const BatchShape& b, double full) const {
   const DecodeConstants& d = decode_;
-  const double n = static_cast<double>(b.decode_sequences);
-  const double window = d.window_layers > 0
-                            ? DecodeLayerSeconds(std::min(b.decode_context_tokens, n * d.window))
-                            : full;
-  double chunked = 0;
-  if (d.chunked_layers > 0) {
-    const double mean = b.decode_sequences > 0 ? b.decode_context_tokens / n : 0;
-    chunked = DecodeLayerSeconds(n * std::fmod(mean, d.chunk));
-  }
+  const double n = b.decode_sequences;
+  const double window =
+      d.window_layers > 0 ? DecodeLayerSeconds(WindowContext(n, b.decode_context_tokens, d.window))
+                          : full;
+  const double chunked =
+      d.chunked_layers > 0 ? DecodeLayerSeconds(ChunkedContext(n, b.decode_context_tokens, d.chunk))
+                           : 0;
   return d.full_layers * full + d.window_layers * window + d.chunked_layers * chunked;
 }
 
@@ -433,10 +440,7 @@ template <bool kMixedLayers>
 IterationCost InstanceCostModel::DecodeCost(const BatchShape& b,
                                             const DecodeCostCache::Entry& entry) const {
   const DecodeConstants& d = decode_;
-  const double context = d.dp == 1 ? b.decode_context_tokens : b.decode_context_tokens / d.dp;
-  const double compute = context * d.flops_per_ctx / d.attention_rate;
-  const double memory = context * d.kv_elements * kv_bytes_ / d.memory_rate;
-  const double layer = std::max(compute, memory) + d.not_overlapped * std::min(compute, memory);
+  const double layer = DecodeLayerSeconds(b.decode_context_tokens);
   double attention;
   if constexpr (kMixedLayers) {
     attention = MixedDecodeAttention(b, layer);
@@ -476,13 +480,7 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch, DecodeCostCache& 
              engine_.iteration_overhead_s + engine_.per_sequence_overhead_s * sequences};
     return cost;
   }
-  if (decode_.fast) return DecodeOnlyCost(batch, entry);
-  IterationCost cost;
-  cost.gemm_s = entry.gemm_s;
-  cost.attention_s = AttentionSeconds(batch);
-  cost.communication_s = entry.communication_s;
-  WithOverheads(batch, cost.gemm_s + cost.attention_s, cost);
-  return cost;
+  return DecodeOnlyCost(batch, entry);
 }
 
 void InstanceCostModel::WithOverheads(const BatchShape& batch, double compute,

@@ -84,9 +84,9 @@ class InstanceCostModel {
   // or null when it does not use one (then call Cost). Valid until the cache next grows.
   const DecodeCostCache::Entry* DecodeEntry(const BatchShape& batch,
                                             const DecodeCostCache& cache) const {
-    if (!decode_.fast || batch.tokens_per_decode != 1 || batch.decode_sequences <= 0 ||
-        batch.prefill_tokens != 0 || batch.prefill_sequences != 0 ||
-        batch.prefill_completions != 0 || batch.prefill_attention_pairs != 0) {
+    if (batch.tokens_per_decode != 1 || batch.decode_sequences <= 0 || batch.prefill_tokens != 0 ||
+        batch.prefill_sequences != 0 || batch.prefill_completions != 0 ||
+        batch.prefill_attention_pairs != 0) {
       return nullptr;
     }
     const auto n = static_cast<std::size_t>(batch.decode_sequences);
@@ -153,7 +153,6 @@ class InstanceCostModel {
 
   // Model constants of AttentionSeconds and WithOverheads for DecodeOnlyCost, set by Build.
   struct DecodeConstants {
-    bool fast = false;  // DecodeOnlyCost applies (every model today)
     double dp = 1;
     // Layers by attention kind, as AttentionSeconds sums them: full, sliding-window (at most
     // `window` tokens read per sequence), chunked (the part of the context in its block).
