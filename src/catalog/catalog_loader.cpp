@@ -278,16 +278,27 @@ class CatalogLoader {
     ForEachEntry(dir_ + "/systems.yaml", systems,
                  [&](const EntryReader& r) { catalog_.systems_.emplace(r.id(), ReadSystem(r)); });
     const Schema engines = MakeSchema("engines", "engine", {"name"},
-                                      {"max_batch_size",         "max_num_tokens",
-                                       "kv_block_size",          "chunked_prefill",
-                                       "gpu_memory_fraction",    "memory_fraction_basis",
-                                       "batch_limits",           "percentiles",
-                                       "kv_admission",           "iteration_overhead",
-                                       "per_sequence_overhead",  "gemm_efficiency",
-                                       "attention_efficiency",   "memory_efficiency",
-                                       "network_efficiency",     "collective_latency",
-                                       "host_time_per_sequence", "grouped_gemm_efficiency",
-                                       "compute_memory_overlap", "kv_read_efficiency",
+                                      {"max_batch_size",
+                                       "max_num_tokens",
+                                       "kv_block_size",
+                                       "chunked_prefill",
+                                       "gpu_memory_fraction",
+                                       "memory_fraction_basis",
+                                       "batch_limits",
+                                       "batch_limits_scope",
+                                       "percentiles",
+                                       "kv_admission",
+                                       "iteration_overhead",
+                                       "per_sequence_overhead",
+                                       "gemm_efficiency",
+                                       "attention_efficiency",
+                                       "memory_efficiency",
+                                       "network_efficiency",
+                                       "collective_latency",
+                                       "host_time_per_sequence",
+                                       "grouped_gemm_efficiency",
+                                       "compute_memory_overlap",
+                                       "kv_read_efficiency",
                                        "moe_fused_finalize"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
                  [&](const EntryReader& r) { catalog_.engines_.emplace(r.id(), ReadEngine(r)); });
@@ -369,6 +380,8 @@ class CatalogLoader {
     }
     if (r.Has("batch_limits"))
       e.batch_limits = r.OneOf("batch_limits", {"defaults", "trtllm_bench"});
+    if (r.Has("batch_limits_scope"))
+      e.batch_limits_scope = r.OneOf("batch_limits_scope", {"instance", "rank"});
     e.iteration_overhead_s = r.Quantity("iteration_overhead", kTime, true);
     e.per_sequence_overhead_s = r.Quantity("per_sequence_overhead", kTime, true);
     e.gemm_efficiency = r.Fraction("gemm_efficiency");

@@ -39,6 +39,7 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"name", e.name},
           {"max_batch_size", e.max_batch_size},
           {"max_num_tokens", e.max_num_tokens},
+          {"batch_limits_scope", e.batch_limits_scope},
           {"kv_block_size", e.kv_block_size},
           {"chunked_prefill", e.chunked_prefill},
           {"kv_admission", e.kv_admission},

@@ -522,6 +522,9 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.engine = r.Str("engine.profile");
   s.max_batch_size = r.OptInt("engine.max_batch_size", 1);
   s.max_num_tokens = r.OptInt("engine.max_num_tokens", 1);
+  if (r.Has("engine.batch_limits_scope")) {
+    s.batch_limits_scope = r.Choice("engine.batch_limits_scope", {"instance", "rank"});
+  }
   s.kv_block_size = r.OptInt("engine.kv_block_size", 1);
   if (r.Has("engine.chunked_prefill")) s.chunked_prefill = r.As<bool>("engine.chunked_prefill");
   if (r.Has("engine.kv_admission")) {

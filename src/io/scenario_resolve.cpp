@@ -1,6 +1,7 @@
 // Scenario -> ResolvedScenario: catalog lookups, derived counts and the resolved `config`.
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -87,22 +88,31 @@ void ResolveCounts(const Scenario& s, ResolvedScenario& r) {
   r.num_gpus = static_cast<int>(replicas * per_instance);
 }
 
+// A limit as the engine reads it (`per_rank` or the instance's) turned into the instance's.
+int InstanceLimit(int limit, bool per_rank, const Parallelism& p) {
+  const std::int64_t ranks = per_rank ? p.AttentionDataParallel() : 1;
+  return static_cast<int>(std::min<std::int64_t>(limit * ranks, std::numeric_limits<int>::max()));
+}
+
 void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
-  SchedulerConfig& c = r.serve.scheduler;
-  c.max_batch_size = s.max_batch_size.value_or(r.engine.max_batch_size);
-  c.max_num_tokens = s.max_num_tokens.value_or(r.engine.max_num_tokens);
+  EngineBatchLimits& l = r.batch_limits;
+  l.max_batch_size = s.max_batch_size.value_or(r.engine.max_batch_size);
+  l.max_num_tokens = s.max_num_tokens.value_or(r.engine.max_num_tokens);
+  const std::string& scope =
+      s.batch_limits_scope.empty() ? r.engine.batch_limits_scope : s.batch_limits_scope;
+  l.per_rank = scope == "rank";
   const WorkloadSpec& w = r.serve.workload;
   if (r.engine.batch_limits == "trtllm_bench" && w.kind == WorkloadSpec::Kind::kOffline &&
       !s.max_batch_size && !s.max_num_tokens) {
     const BatchLimits limits = TrtllmBenchLimits(
         r.model, r.gpu, s.parallelism, r.precision, r.engine.gpu_memory_fraction, w.input.mean,
         w.output.mean, static_cast<int>(std::min(w.input.max, 1e7)));
-    // With attention DP the limits are per rank (each schedules its own batch); an instance
-    // holds AttentionDataParallel() ranks.
-    const int ranks = s.parallelism.AttentionDataParallel();
-    c.max_batch_size = limits.max_batch_size * ranks;
-    c.max_num_tokens = limits.max_num_tokens * ranks;
+    // trtllm-bench sizes one rank's batch (each attention-DP rank schedules its own).
+    l = {limits.max_batch_size, limits.max_num_tokens, true};
   }
+  SchedulerConfig& c = r.serve.scheduler;
+  c.max_batch_size = InstanceLimit(l.max_batch_size, l.per_rank, s.parallelism);
+  c.max_num_tokens = InstanceLimit(l.max_num_tokens, l.per_rank, s.parallelism);
   c.kv_block_size = s.kv_block_size.value_or(r.engine.kv_block_size);
   c.chunked_prefill = s.chunked_prefill.value_or(r.engine.chunked_prefill);
   c.prefix_caching = s.prefix_cache;
@@ -168,7 +178,10 @@ PoolSpec MakePool(const Scenario& s, const ResolvedScenario& r, const std::strin
   p.parallelism.attention_dp = o.attention_dp.value_or(s.parallelism.attention_dp);
   p.instances = o.instances.value_or(r.serve.replicas);
   p.scheduler = r.serve.scheduler;
-  if (o.max_batch_size) p.scheduler.max_batch_size = *o.max_batch_size;
+  const EngineBatchLimits& l = r.batch_limits;
+  p.scheduler.max_batch_size =
+      InstanceLimit(o.max_batch_size.value_or(l.max_batch_size), l.per_rank, p.parallelism);
+  p.scheduler.max_num_tokens = InstanceLimit(l.max_num_tokens, l.per_rank, p.parallelism);
   p.scheduler.attention_dp_ranks = p.parallelism.AttentionDataParallel();
   p.router = RouterOf(s.router);
   return p;
@@ -183,6 +196,7 @@ DeploymentSpec MakeDeployment(const Scenario& s, const ResolvedScenario& r) {
   d.precision = r.precision;
   d.cost_options = r.cost_options;
   d.difficulty_max = s.difficulty_max;
+  d.batch_limits_per_rank = r.batch_limits.per_rank;
   if (s.serving_mode == "disaggregated") {
     d.disaggregated = true;
     d.pools.push_back(MakePool(s, r, d.name + "/prefill", s.prefill, InstanceRole::kPrefill));
@@ -255,14 +269,16 @@ void ResolveClassDeployments(const Scenario& s, ResolvedScenario& r) {
   }
 }
 
-nlohmann::json PoolJson(const PoolSpec& p) {
+// The pool's keys as the scenario gives them (max_batch_size per rank under a per-rank scope).
+nlohmann::json PoolJson(const PoolSpec& p, bool per_rank) {
+  const int ranks = per_rank ? p.parallelism.AttentionDataParallel() : 1;
   return {{"name", p.name},
           {"instances", p.instances},
           {"tp", p.parallelism.tp},
           {"pp", p.parallelism.pp},
           {"ep", p.parallelism.ep},
           {"attention_dp", p.parallelism.attention_dp},
-          {"max_batch_size", p.scheduler.max_batch_size},
+          {"max_batch_size", p.scheduler.max_batch_size / ranks},
           {"gpus", p.instances * p.parallelism.GpusPerInstance()}};
 }
 
@@ -284,8 +300,9 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
                     {"kv_cache", PrecisionName(r.precision.kv_cache)}};
   j["engine"] = {
       {"profile", r.engine.id},
-      {"max_batch_size", c.max_batch_size},
-      {"max_num_tokens", c.max_num_tokens},
+      {"max_batch_size", r.batch_limits.max_batch_size},
+      {"max_num_tokens", r.batch_limits.max_num_tokens},
+      {"batch_limits_scope", r.batch_limits.per_rank ? "rank" : "instance"},
       {"kv_block_size", c.kv_block_size},
       {"chunked_prefill", c.chunked_prefill},
       {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
@@ -318,8 +335,8 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
   const DeploymentSpec& first = r.deployments.front();
   j["serving"] = {{"mode", s.serving_mode}};
   if (first.disaggregated) {
-    j["serving"]["prefill"] = PoolJson(first.pools[0]);
-    j["serving"]["decode"] = PoolJson(first.pools[1]);
+    j["serving"]["prefill"] = PoolJson(first.pools[0], first.batch_limits_per_rank);
+    j["serving"]["decode"] = PoolJson(first.pools[1], first.batch_limits_per_rank);
     j["serving"]["kv_transfer"] = {{"bandwidth_bytes_per_s", first.kv_transfer_bandwidth},
                                    {"latency_s", first.kv_transfer_latency_s}};
   }
@@ -332,7 +349,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
                            {"num_gpus", d.num_gpus},
                            {"difficulty_max", d.difficulty_max},
                            {"disaggregated", d.disaggregated}};
-      for (const PoolSpec& p : d.pools) dj["pools"].push_back(PoolJson(p));
+      for (const PoolSpec& p : d.pools) dj["pools"].push_back(PoolJson(p, d.batch_limits_per_rank));
       j["deployments"].push_back(dj);
     }
   }

@@ -206,6 +206,64 @@ TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
   EXPECT_EQ(r->serve.scheduler.max_num_tokens, 4 * rank.max_num_tokens);
 }
 
+// TensorRT-LLM's max_batch_size / max_num_tokens are each attention-DP rank's; SGLang's the
+// instance's (it divides them by the DP size). The config echoes them as given.
+TEST(ScenarioResolve, BatchLimitsScopeFollowsTheEngine) {
+  const std::string dep4 =
+      "model: deepseek-r1\nhardware:\n  gpu: b200\n  num_gpus: 4\n"
+      "parallelism:\n  tp: 1\n  ep: 4\n  attention_dp: true\n"
+      "precision:\n  weights: fp4\n"
+      "workload:\n  kind: closed\n  input_tokens: 1024\n  output_tokens: 1024\n";
+  auto trtllm = Resolve(dep4 + "engine:\n  profile: trtllm\n  max_batch_size: 384\n");
+  ASSERT_TRUE(trtllm.ok()) << ErrorOf(trtllm);
+  EXPECT_EQ(trtllm->serve.scheduler.max_batch_size, 4 * 384);
+  EXPECT_EQ(trtllm->serve.scheduler.max_num_tokens, 4 * trtllm->engine.max_num_tokens);
+  EXPECT_EQ(trtllm->deployments[0].pools[0].scheduler.max_batch_size, 4 * 384);
+  EXPECT_EQ(trtllm->config["engine"]["max_batch_size"], 384);
+  EXPECT_EQ(trtllm->config["engine"]["batch_limits_scope"], "rank");
+
+  auto sglang = Resolve(dep4 + "engine:\n  profile: sglang\n  max_batch_size: 384\n");
+  ASSERT_TRUE(sglang.ok()) << ErrorOf(sglang);
+  EXPECT_EQ(sglang->serve.scheduler.max_batch_size, 384);
+  EXPECT_EQ(sglang->config["engine"]["batch_limits_scope"], "instance");
+
+  auto overridden = Resolve(dep4 +
+                            "engine:\n  profile: trtllm\n  max_batch_size: 384\n"
+                            "  batch_limits_scope: instance\n");
+  ASSERT_TRUE(overridden.ok()) << ErrorOf(overridden);
+  EXPECT_EQ(overridden->serve.scheduler.max_batch_size, 384);
+
+  // Without attention DP an instance is one rank: the scope changes nothing.
+  auto tp4 = Resolve(
+      "model: llama-3.1-70b\nhardware:\n  gpu: h100-sxm\n  num_gpus: 4\n"
+      "parallelism:\n  tp: 4\nengine:\n  profile: trtllm\n  max_batch_size: 384\n");
+  ASSERT_TRUE(tp4.ok()) << ErrorOf(tp4);
+  EXPECT_EQ(tp4->serve.scheduler.max_batch_size, 384);
+
+  const std::string e = ResolveError(dep4 + "engine:\n  batch_limits_scope: node\n");
+  EXPECT_TRUE(Contains(e, "engine.batch_limits_scope")) << e;
+  EXPECT_TRUE(Contains(e, "instance")) << e;
+}
+
+// A disaggregated pool multiplies its own per-rank limit by its own ranks.
+TEST(ScenarioResolve, PoolBatchLimitsArePerRankOfThePool) {
+  auto r = Resolve(
+      "model: deepseek-r1\nhardware:\n  gpu: gb200\n  num_gpus: 36\n"
+      "parallelism:\n  tp: 1\n  ep: 4\n  attention_dp: true\n"
+      "precision:\n  weights: fp4\n  kv_cache: fp8\nengine:\n  profile: trtllm\n"
+      "serving:\n  mode: disaggregated\n"
+      "  prefill: {instances: 1, tp: 1, ep: 4, attention_dp: true}\n"
+      "  decode: {instances: 1, tp: 1, ep: 32, attention_dp: true, max_batch_size: 128}\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  const auto& pools = r->deployments[0].pools;
+  ASSERT_EQ(pools.size(), 2u);
+  EXPECT_EQ(pools[0].scheduler.max_batch_size, 4 * r->engine.max_batch_size);
+  EXPECT_EQ(pools[0].scheduler.max_num_tokens, 4 * r->engine.max_num_tokens);
+  EXPECT_EQ(pools[1].scheduler.max_batch_size, 32 * 128);
+  EXPECT_EQ(pools[1].scheduler.max_num_tokens, 32 * r->engine.max_num_tokens);
+  EXPECT_EQ(r->config["serving"]["decode"]["max_batch_size"], 128);
+}
+
 TEST(ScenarioResolve, ModelThatDoesNotFitRejected) {
   const std::string e = SimulateError(
       "model: llama-3.1-405b\nprecision:\n  weights: bf16\n"

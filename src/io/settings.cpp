@@ -29,11 +29,16 @@ constexpr std::array kSettings = {
                 "trtllm (TensorRT-LLM PyTorch backend, v1.0+), trtllm-engine (TensorRT engines, "
                 "v0.x), vllm or sglang"},
     SettingInfo{"engine.max_batch_size", SettingType::kInt, "",
-                "sequences per iteration of one instance (under attention DP, of all its ranks "
-                "together); the profile's default when omitted"},
+                "sequences per iteration of one instance, or under attention DP with "
+                "engine.batch_limits_scope rank of each rank; the profile's default when omitted"},
     SettingInfo{"engine.max_num_tokens", SettingType::kInt, "",
-                "tokens per iteration of one instance (chunked-prefill budget; under attention "
-                "DP, of all its ranks together); the profile's default when omitted"},
+                "tokens per iteration (chunked-prefill budget) of one instance, or under "
+                "attention DP with engine.batch_limits_scope rank of each rank; the profile's "
+                "default when omitted"},
+    SettingInfo{"engine.batch_limits_scope", SettingType::kString, "",
+                "instance (max_batch_size and max_num_tokens are the instance's, all attention-DP "
+                "ranks together, as SGLang reads them) or rank (each attention-DP rank's, as "
+                "TensorRT-LLM reads them); the profile's default when omitted"},
     SettingInfo{"engine.kv_block_size", SettingType::kInt, "",
                 "tokens per KV block; the profile's default when omitted"},
     SettingInfo{"engine.chunked_prefill", SettingType::kBool, "",
@@ -110,7 +115,8 @@ constexpr std::array kSettings = {
     SettingInfo{"serving.prefill.attention_dp", SettingType::kBool, "",
                 "prefill pool attention_dp (default parallelism.attention_dp)"},
     SettingInfo{"serving.prefill.max_batch_size", SettingType::kInt, "",
-                "prefill pool max_batch_size (default engine.max_batch_size)"},
+                "prefill pool max_batch_size, per instance or rank as engine.max_batch_size "
+                "(default engine.max_batch_size)"},
     SettingInfo{"serving.decode.instances", SettingType::kInt, "1",
                 "disaggregated: decode instances"},
     SettingInfo{"serving.decode.tp", SettingType::kInt, "",
@@ -120,7 +126,8 @@ constexpr std::array kSettings = {
     SettingInfo{"serving.decode.attention_dp", SettingType::kBool, "",
                 "decode pool attention_dp (default parallelism.attention_dp)"},
     SettingInfo{"serving.decode.max_batch_size", SettingType::kInt, "",
-                "decode pool max_batch_size (default engine.max_batch_size)"},
+                "decode pool max_batch_size, per instance or rank as engine.max_batch_size "
+                "(default engine.max_batch_size)"},
     SettingInfo{
         "serving.kv_transfer.bandwidth", SettingType::kString, "",
         "bandwidth of one request's KV transfer, e.g. '400 GB/s', at least 1 MB/s; default: "

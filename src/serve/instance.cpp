@@ -83,14 +83,12 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
   const std::int64_t target = r.PrefillTarget();
   const std::int64_t done = r.prefilled;
   std::int64_t chunk = target - done;
-  // Without chunking a whole prompt must fit the budget, except alone (MayRunAlone); under
-  // attention DP it then takes its own rank's share of the budget.
-  const bool own_rank =
-      !config_.chunked_prefill && chunk > budget && config_.attention_dp_ranks > 1;
-  if (config_.chunked_prefill || chunk > budget) {
-    if (!config_.chunked_prefill && !MayRunAlone(batch)) return false;
-    if (config_.chunked_prefill) chunk = std::min(chunk, budget);
-  }
+  // Without chunking a prompt too long for the batch runs alone (MayRunAlone); under attention
+  // DP it then takes its own rank's share of the budget.
+  const bool too_long = TooLong(chunk, budget);
+  if (too_long && !MayRunAlone(batch)) return false;
+  const bool own_rank = too_long && config_.attention_dp_ranks > 1;
+  if (config_.chunked_prefill) chunk = std::min(chunk, budget);
   if (config_.kv_admission == KvAdmission::kOnDemand) {
     const std::int64_t free = FreeBlocks();
     if (PrivateBlocks(r, done + chunk) - r.blocks > free) {
@@ -130,7 +128,7 @@ void Instance::SchedulePrefill(BatchShape& batch) {
     if (reserve) {
       const std::int64_t need =
           PrivateBlocks(r, static_cast<std::int64_t>(r.input_tokens) + r.output_tokens);
-      const bool too_long = !config_.chunked_prefill && r.PrefillTarget() - r.prefilled > budget;
+      const bool too_long = TooLong(r.PrefillTarget() - r.prefilled, budget);
       if (need > FreeBlocks() || (too_long && !MayRunAlone(batch))) {
         DetachCachedPrefix(r);
         return;

@@ -166,5 +166,25 @@ TEST(AttentionDpScheduling, LongPromptsWithoutChunkingTakeARankEach) {
   }
 }
 
+// Under attention DP a prompt that fits the instance's budget but not its rank's share (here
+// 2,000 tokens against 4,096 / 4) runs alone on its rank too: never beside decodes.
+TEST(AttentionDpScheduling, PromptsLongerThanARanksShareRunAlone) {
+  ToyDeployment toy;
+  toy.config.scheduler.max_num_tokens = 4096;
+  toy.config.scheduler.chunked_prefill = false;
+  toy.config.scheduler.attention_dp_ranks = 4;
+  const InstanceCostModel cost = toy.Cost();
+  InstanceDriver d(cost, toy.config.scheduler);
+  for (int i = 0; i < 6; ++i) d.Add(2000, 3);
+  ASSERT_TRUE(d.Start());
+  ASSERT_EQ(d.instance().prefill_chunks().size(), 4u);
+  d.Finish();
+  ASSERT_TRUE(d.Start());  // the four decode; the last two prompts wait for an empty batch
+  EXPECT_TRUE(d.instance().prefill_chunks().empty());
+  d.Finish();
+  d.RunToEnd();
+  EXPECT_EQ(d.instance().Outstanding(), 0);
+}
+
 }  // namespace
 }  // namespace tokenfab

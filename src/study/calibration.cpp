@@ -1,6 +1,7 @@
 #include "tokenfab/study/calibration.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include "tokenfab/study/validation_data.h"
@@ -47,11 +48,10 @@ ConstantOverrides ReadOverrides(const YAML::Node& map, const std::string& origin
     const std::string name = kv.first.as<std::string>();
     const int index = CalibratedConstantIndex(name);
     if (index < 0) {
-      std::string valid;
-      for (const CalibratedConstant& c : kConstants)
-        valid += (valid.empty() ? "" : ", ") + std::string(c.name);
+      std::vector<std::string_view> valid;
+      for (const CalibratedConstant& c : kConstants) valid.push_back(c.name);
       throw InputError(fmt::format("{}:{}: unknown constant '{}' (valid: {})", origin,
-                                   Line(kv.first), name, valid));
+                                   Line(kv.first), name, fmt::join(valid, ", ")));
     }
     const CalibratedConstant& c = kConstants[index];
     double v = 0;

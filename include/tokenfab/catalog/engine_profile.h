@@ -34,6 +34,10 @@ struct EngineProfile {
   // "defaults": max_batch_size / max_num_tokens above; "trtllm_bench": for offline runs the
   // limits trtllm-bench derives from KV capacity at the workload's mean ISL/OSL.
   std::string batch_limits = "defaults";
+  // Whose limits max_batch_size and max_num_tokens are under attention data parallelism:
+  // "instance" (all ranks together; SGLang divides a given value by the DP size) or "rank"
+  // (each rank's own batch; TensorRT-LLM). Without attention DP both mean the instance's.
+  std::string batch_limits_scope = "instance";
   PercentileMethod percentiles = PercentileMethod::kLinear;
   // "on_demand" (vLLM, SGLang: allocate as computed, preempt by recompute) or "reserve_full"
   // (TensorRT-LLM GUARANTEED_NO_EVICT: reserve prompt + output at admission).

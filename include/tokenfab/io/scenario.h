@@ -52,6 +52,7 @@ struct Scenario {
   std::string engine;
   std::optional<int> max_batch_size;
   std::optional<int> max_num_tokens;
+  std::string batch_limits_scope;  // empty: profile default ("instance" or "rank")
   std::optional<int> kv_block_size;
   std::optional<bool> chunked_prefill;
   std::string kv_admission;  // empty: profile default
@@ -120,15 +121,25 @@ struct DeploymentSpec {
   double kv_transfer_latency_s = 0;
   double difficulty_max = 1.0;
   int num_gpus = 0;
+  bool batch_limits_per_rank = false;  // the pools' limits were given per attention-DP rank
   // Speculative decoding's drafter (SchedulerConfig::spec_tokens > 0): MTP layers of the
   // model itself, or a separate draft model on the same GPUs.
   SpeculativeMethod spec_method = SpeculativeMethod::kNone;
   std::optional<ModelSpec> draft_model;
 };
 
+// engine.max_batch_size / max_num_tokens as the engine reads them: the instance's, or each
+// attention-DP rank's (per_rank). Pools turn them into their instance's limits.
+struct EngineBatchLimits {
+  int max_batch_size = 0;
+  int max_num_tokens = 0;
+  bool per_rank = false;
+};
+
 // Everything the simulator needs, resolved and checked.
 struct ResolvedScenario {
   Scenario scenario;
+  EngineBatchLimits batch_limits;
   ModelSpec model;
   GpuSpec gpu;
   EngineProfile engine;

@@ -289,6 +289,12 @@ class alignas(64) Instance {
   std::int64_t RankTokenBudget() const {
     return std::max<std::int64_t>(1, config_.max_num_tokens / config_.attention_dp_ranks);
   }
+  // Without chunked prefill a whole prompt must fit what is left of the budget and, under
+  // attention DP, its rank's share; one that does not runs alone (MayRunAlone).
+  bool TooLong(std::int64_t prompt, std::int64_t budget) const {
+    return !config_.chunked_prefill &&
+           (prompt > budget || (config_.attention_dp_ranks > 1 && prompt > RankTokenBudget()));
+  }
   // Without chunked prefill, a prompt longer than the budget runs alone: in a batch without
   // decodes, on a rank no other prompt of the batch uses (one rank without attention DP).
   bool MayRunAlone(const BatchShape& batch) const {
