@@ -4,7 +4,7 @@ tokenfab scenario key, applied by `tokenfab validate|calibrate` as a --set overr
 
 Run from this folder: python3 make_row_settings.py > row_settings.csv
 
-Facts used (1 and 2 are copied; 3 is the one inference, named as such in its source column):
+Facts used (1, 2 and 4 are copied; 3 is the one inference, named as such in its source column):
 1. Runtime. raw_measured.csv's `framework` column quotes each source's engine: TensorRT-LLM
    v0.17 "TensorRT engine" (trtllm-bench build + throughput, or gptManagerBenchmark) and the
    v0.14 Triton tensorrtllm_backend run prebuilt TensorRT engines in the C++ executor; v1.0 and
@@ -24,6 +24,10 @@ Facts used (1 and 2 are copied; 3 is the one inference, named as such in its sou
    although the twin predicts up to 18 % more for a 30000-request run than for a 3000-request
    one of these configurations (the last requests run in a thin batch). Those rows get
    workload.num_requests = 3000 instead of validate's cap (30000).
+4. DeepSeek-R1 attention-DP balance. The post-1.0 overview's DeepSeek-R1 configuration adds
+   attention_dp_config {enable_balance: true, timeout_iters: 60, batching_wait_iters: 0}
+   (/work/shared/facts/engines.md section 1.5, [TL-PERF]). Those rows get
+   engine.attention_dp_balance_iters = 60 (batching_wait_iters 0 needs nothing).
 """
 import csv
 import sys
@@ -31,6 +35,10 @@ import sys
 TL_PERF = ("github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb461ac4f0:"
            "docs/source/developer-guide/perf-overview.md (GPT-OSS config: kv_cache_config.dtype "
            "fp8, Hopper auto; moe_config.backend CUTLASS, Hopper TRITON)")
+TL_PERF_DSR1 = ("github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb461ac4f0:"
+                "docs/source/developer-guide/perf-overview.md (DeepSeek-R1 config: "
+                "attention_dp_config enable_balance true, timeout_iters 60, "
+                "batching_wait_iters 0)")
 HOPPER = {"h100-sxm", "h200-sxm", "gh200"}
 COUNT_1000 = ("inferred: post-1.0 perf-overview lists no request count for 1000/1000; its "
               "v0.17 and v1.0 predecessors ran 1000/1000 with 3000 requests and this table's "
@@ -55,6 +63,9 @@ def main():
         if (r["id"].startswith("trt12") and r["input_tokens"] == "1000"
                 and r["output_tokens"] == "1000" and not r["num_requests"]):
             out.writerow([r["id"], "workload.num_requests", "3000", COUNT_1000])
+        if (r["id"].startswith("trt12") and r["model"] == "deepseek-r1"
+                and r["attention_dp"] == "1"):
+            out.writerow([r["id"], "engine.attention_dp_balance_iters", "60", TL_PERF_DSR1])
 
 
 if __name__ == "__main__":

@@ -522,6 +522,7 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.engine = r.Str("engine.profile");
   s.max_batch_size = r.OptInt("engine.max_batch_size", 1);
   s.max_num_tokens = r.OptInt("engine.max_num_tokens", 1);
+  s.attention_dp_balance_iters = r.OptInt("engine.attention_dp_balance_iters", 0).value_or(0);
   if (r.Has("engine.batch_limits_scope")) {
     s.batch_limits_scope = r.Choice("engine.batch_limits_scope", {"instance", "rank"});
   }

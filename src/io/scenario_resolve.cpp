@@ -113,6 +113,7 @@ void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
   SchedulerConfig& c = r.serve.scheduler;
   c.max_batch_size = InstanceLimit(l.max_batch_size, l.per_rank, s.parallelism);
   c.max_num_tokens = InstanceLimit(l.max_num_tokens, l.per_rank, s.parallelism);
+  c.attention_dp_balance_iters = s.attention_dp_balance_iters;
   c.kv_block_size = s.kv_block_size.value_or(r.engine.kv_block_size);
   c.chunked_prefill = s.chunked_prefill.value_or(r.engine.chunked_prefill);
   c.prefix_caching = s.prefix_cache;
@@ -303,6 +304,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
       {"max_batch_size", r.batch_limits.max_batch_size},
       {"max_num_tokens", r.batch_limits.max_num_tokens},
       {"batch_limits_scope", r.batch_limits.per_rank ? "rank" : "instance"},
+      {"attention_dp_balance_iters", c.attention_dp_balance_iters},
       {"kv_block_size", c.kv_block_size},
       {"chunked_prefill", c.chunked_prefill},
       {"gpu_memory_fraction", r.engine.gpu_memory_fraction},

@@ -39,6 +39,10 @@ constexpr std::array kSettings = {
                 "instance (max_batch_size and max_num_tokens are the instance's, all attention-DP "
                 "ranks together, as SGLang reads them) or rank (each attention-DP rank's, as "
                 "TensorRT-LLM reads them); the profile's default when omitted"},
+    SettingInfo{"engine.attention_dp_balance_iters", SettingType::kInt, "0",
+                "TensorRT-LLM attention-DP balance (attention_dp_config enable_balance, "
+                "timeout_iters): while decodes run, new prompts wait until every rank can take "
+                "one, for at most this many iterations; 0 = off"},
     SettingInfo{"engine.kv_block_size", SettingType::kInt, "",
                 "tokens per KV block; the profile's default when omitted"},
     SettingInfo{"engine.chunked_prefill", SettingType::kBool, "",

@@ -110,6 +110,16 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
   return true;
 }
 
+// Holds new prompts for TensorRT-LLM's attention-DP balance: while decodes run and fewer
+// prompts wait than there are ranks, up to attention_dp_balance_iters iterations in a row.
+bool Instance::HoldForBalance(const BatchShape& batch) {
+  const int limit = config_.attention_dp_balance_iters;
+  const bool hold = limit > 0 && batch.decode_sequences > 0 && waiting_count_ > 0 &&
+                    waiting_count_ < config_.attention_dp_ranks && balance_held_ < limit;
+  balance_held_ = hold ? balance_held_ + 1 : 0;
+  return hold;
+}
+
 // Continues the prompts in progress, then admits waiting requests, highest priority first and
 // FCFS within a priority, stopping at the first that does not fit: a request is never admitted
 // while one of higher priority waits.
@@ -119,6 +129,7 @@ void Instance::SchedulePrefill(BatchShape& batch) {
   for (RequestId id : prefilling_) {
     if (budget <= 0 || !TakeChunk(id, budget, batch)) return;
   }
+  if (HoldForBalance(batch)) return;
   while (budget > 0 && waiting_count_ > 0 &&
          decoding_ + static_cast<std::int64_t>(prefilling_.size()) < config_.max_batch_size) {
     Level* level = TopWaiting();

@@ -31,6 +31,7 @@ void Instance::PlanCut(SimTime horizon) {
     cut_record_ = record_;
     plan_used_blocks_ = used_blocks_;
     plan_prompt_tokens_ = prompt_tokens_;
+    plan_balance_held_ = balance_held_;
     planned_ = true;
     const SimTime end = StartIteration(ahead_.back().end);
     assert(end >= 0);  // step k ran decode sequences and none finished
@@ -59,6 +60,7 @@ void Instance::Unplan() {
   chunks_.clear();
   used_blocks_ = plan_used_blocks_;
   prompt_tokens_ = plan_prompt_tokens_;
+  balance_held_ = plan_balance_held_;
   record_ = cut_record_;
   busy_ = false;
   decode_step_running_ = false;

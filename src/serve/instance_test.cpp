@@ -186,5 +186,33 @@ TEST(AttentionDpScheduling, PromptsLongerThanARanksShareRunAlone) {
   EXPECT_EQ(d.instance().Outstanding(), 0);
 }
 
+// TensorRT-LLM's attention-DP balance: while decodes run, a lone prompt waits until every
+// rank can take one or the timeout (in iterations) passes.
+TEST(AttentionDpScheduling, BalanceHoldsLonePromptsUpToItsTimeout) {
+  ToyDeployment toy;
+  toy.config.scheduler.attention_dp_ranks = 4;
+  toy.config.scheduler.attention_dp_balance_iters = 3;
+  const InstanceCostModel cost = toy.Cost();
+  InstanceDriver d(cost, toy.config.scheduler);
+  for (int i = 0; i < 4; ++i) d.Add(100, 50);
+  ASSERT_TRUE(d.Step());  // nothing decodes yet: the prompts run at once
+  ASSERT_TRUE(d.Step());
+  d.Add(100, 5);
+  for (int held = 0; held < 3; ++held) {
+    ASSERT_TRUE(d.Start());
+    EXPECT_TRUE(d.instance().prefill_chunks().empty()) << held;
+    d.Finish();
+  }
+  ASSERT_TRUE(d.Start());
+  EXPECT_EQ(d.instance().prefill_chunks().size(), 1u);
+  d.Finish();
+  for (int i = 0; i < 4; ++i) d.Add(100, 5);
+  ASSERT_TRUE(d.Start());  // one prompt for every rank: no wait
+  EXPECT_EQ(d.instance().prefill_chunks().size(), 4u);
+  d.Finish();
+  d.RunToEnd();
+  EXPECT_EQ(d.instance().Outstanding(), 0);
+}
+
 }  // namespace
 }  // namespace tokenfab

@@ -53,6 +53,7 @@ struct Scenario {
   std::optional<int> max_batch_size;
   std::optional<int> max_num_tokens;
   std::string batch_limits_scope;  // empty: profile default ("instance" or "rank")
+  int attention_dp_balance_iters = 0;
   std::optional<int> kv_block_size;
   std::optional<bool> chunked_prefill;
   std::string kv_admission;  // empty: profile default

@@ -301,6 +301,7 @@ class alignas(64) Instance {
     return batch.decode_sequences == 0 && batch.prefill_sequences < config_.attention_dp_ranks;
   }
   bool TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch);
+  bool HoldForBalance(const BatchShape& batch);
   void AdmitPrefilled();
   void CompletePrefill(RequestId id, SimTime now, IterationOutcome& outcome);
 
@@ -372,6 +373,9 @@ class alignas(64) Instance {
   IterationRecord cut_record_;
   std::int64_t plan_used_blocks_ = 0;
   std::int64_t plan_prompt_tokens_ = 0;
+  int plan_balance_held_ = 0;
+
+  int balance_held_ = 0;  // iterations new prompts have waited for attention-DP balance
 
   // Last: what a decode step does not touch.
   PrefixCache cache_;

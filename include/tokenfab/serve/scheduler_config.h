@@ -23,6 +23,10 @@ struct SchedulerConfig {
   // own requests' prompts: without chunked prefill up to this many prompts longer than the
   // budget run together, one per rank, each taking its rank's share of max_num_tokens.
   int attention_dp_ranks = 1;
+  // TensorRT-LLM's attention-DP balance (attention_dp_config.enable_balance, timeout_iters):
+  // while decodes run, new prompts wait until every rank can take one, for at most this many
+  // iterations, so that no rank prefills while the others only decode. 0: off.
+  int attention_dp_balance_iters = 0;
   KvAdmission kv_admission = KvAdmission::kOnDemand;
 
   // Priorities (Request::priority, higher first): a waiting request that cannot be admitted
