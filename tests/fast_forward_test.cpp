@@ -114,6 +114,19 @@ TEST(FastForward, DisaggregatedDecodePool) {
 // the step in flight is planned at the cut (Instance::PlanCut), undone and planned again
 // when another request arrives before it starts, and left to an event when it would end
 // after the 3-second metrics window. Fewer events than fast-forward with an event per cut.
+// Attention-DP balance holds lone prompts beside running decodes; a cut planned while one is
+// held and then undone must restore the count of iterations it has waited.
+TEST(FastForward, AttentionDpBalanceHolds) {
+  ExpectIdentical({"model=deepseek-r1", "hardware.gpu=gb200", "hardware.num_gpus=8",
+                   "parallelism.tp=1", "parallelism.ep=4", "parallelism.attention_dp=true",
+                   "precision.weights=fp4", "engine.profile=trtllm",
+                   "engine.attention_dp_balance_iters=20", "workload.rate=6",
+                   "workload.num_requests=1500", "router.policy=least_outstanding",
+                   "workload.input_tokens={dist: lognormal, mean: 800, cv: 1, max: 8000}",
+                   "workload.output_tokens={dist: lognormal, mean: 600, cv: 1, max: 4000}",
+                   "metrics.window_s=5"});
+}
+
 TEST(FastForward, CutsPlannedAndReplanned) {
   const auto [ff, step] =
       ExpectIdentical({"hardware.num_gpus=32", "workload.rate=24", "workload.num_requests=4000",
