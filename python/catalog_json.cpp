@@ -80,6 +80,7 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"gpu_memory_fraction", e.gpu_memory_fraction},
           {"memory_fraction_basis", e.memory_fraction_basis},
           {"batch_limits", e.batch_limits},
+          {"batch_limits_scope", e.batch_limits_scope},
           {"percentiles", e.percentiles == PercentileMethod::kLinear ? "linear" : "floor_index"},
           {"kv_admission", e.kv_admission},
           {"iteration_overhead_s", e.iteration_overhead_s},

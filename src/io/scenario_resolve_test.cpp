@@ -245,6 +245,19 @@ TEST(ScenarioResolve, BatchLimitsScopeFollowsTheEngine) {
   EXPECT_TRUE(Contains(e, "instance")) << e;
 }
 
+TEST(ScenarioResolve, AttentionDpBalanceKey) {
+  auto r = Resolve("engine: {attention_dp_balance_iters: 60}\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->serve.scheduler.attention_dp_balance_iters, 60);
+  EXPECT_EQ(r->deployments[0].pools[0].scheduler.attention_dp_balance_iters, 60);
+  EXPECT_EQ(r->config["engine"]["attention_dp_balance_iters"], 60);
+  auto off = Resolve("");
+  ASSERT_TRUE(off.ok()) << ErrorOf(off);
+  EXPECT_EQ(off->serve.scheduler.attention_dp_balance_iters, 0);
+  const std::string e = ResolveError("engine: {attention_dp_balance_iters: -1}\n");
+  EXPECT_TRUE(Contains(e, "engine.attention_dp_balance_iters")) << e;
+}
+
 // A disaggregated pool multiplies its own per-rank limit by its own ranks.
 TEST(ScenarioResolve, PoolBatchLimitsArePerRankOfThePool) {
   auto r = Resolve(
