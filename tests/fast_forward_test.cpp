@@ -127,6 +127,18 @@ TEST(FastForward, AttentionDpBalanceHolds) {
                    "metrics.window_s=5"});
 }
 
+// SGLang-style chunked prefill under attention DP: chunks held to a rank's share, prompts
+// completing out of admission order.
+TEST(FastForward, AttentionDpChunkedPrefill) {
+  ExpectIdentical({"model=deepseek-r1", "hardware.gpu=h200-sxm", "hardware.num_gpus=16",
+                   "parallelism.tp=1", "parallelism.ep=8", "parallelism.attention_dp=true",
+                   "precision.weights=fp8", "engine.profile=sglang", "workload.rate=4",
+                   "workload.num_requests=1200", "router.policy=least_outstanding",
+                   "workload.input_tokens={dist: lognormal, mean: 2000, cv: 1, max: 16000}",
+                   "workload.output_tokens={dist: lognormal, mean: 500, cv: 1, max: 4000}",
+                   "metrics.window_s=5"});
+}
+
 TEST(FastForward, CutsPlannedAndReplanned) {
   const auto [ff, step] =
       ExpectIdentical({"hardware.num_gpus=32", "workload.rate=24", "workload.num_requests=4000",

@@ -88,7 +88,12 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
   const bool too_long = TooLong(chunk, budget);
   if (too_long && !MayRunAlone(batch)) return false;
   const bool own_rank = too_long && config_.attention_dp_ranks > 1;
-  if (config_.chunked_prefill) chunk = std::min(chunk, budget);
+  if (config_.chunked_prefill) {
+    chunk = std::min(chunk, budget);
+    // Under attention DP a chunk runs on its request's rank, within that rank's share of the
+    // budget (SGLang: chunked_prefill_size / dp_size per worker).
+    if (config_.attention_dp_ranks > 1) chunk = std::min(chunk, RankTokenBudget());
+  }
   if (config_.kv_admission == KvAdmission::kOnDemand) {
     const std::int64_t free = FreeBlocks();
     if (PrivateBlocks(r, done + chunk) - r.blocks > free) {
@@ -226,10 +231,15 @@ void Instance::FinishIteration(IterationOutcome& outcome) {
     Request& r = (*requests_)[id];
     r.prefilled += chunk;
     if (r.prefilled < r.PrefillTarget()) continue;
-    // Only the last prompt in progress can be left incomplete (budget or blocks ran out), so
-    // prompts complete in admission order.
-    assert(!prefilling_.empty() && prefilling_.front() == id);
-    prefilling_.pop_front();
+    // Prompts complete in admission order, except under attention DP, where a long prompt's
+    // chunk is held to its rank's share while shorter ones admitted after it complete.
+    if (!prefilling_.empty() && prefilling_.front() == id) {
+      prefilling_.pop_front();
+    } else {
+      const auto it = std::find(prefilling_.begin(), prefilling_.end(), id);
+      assert(it != prefilling_.end() && config_.attention_dp_ranks > 1);
+      prefilling_.erase(it);
+    }
     --LevelOf(r.priority).prefilling;
     ++produced;
     CompletePrefill(id, now, outcome);

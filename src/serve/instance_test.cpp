@@ -186,6 +186,32 @@ TEST(AttentionDpScheduling, PromptsLongerThanARanksShareRunAlone) {
   EXPECT_EQ(d.instance().Outstanding(), 0);
 }
 
+// With chunked prefill under attention DP a chunk is held to its rank's share of the budget
+// (SGLang's chunked_prefill_size / dp_size), so short prompts admitted after a long one
+// complete first.
+TEST(AttentionDpScheduling, ChunksTakeAtMostTheirRanksShare) {
+  ToyDeployment toy;
+  toy.config.scheduler.max_num_tokens = 4096;
+  toy.config.scheduler.chunked_prefill = true;
+  toy.config.scheduler.attention_dp_ranks = 4;
+  const InstanceCostModel cost = toy.Cost();
+  InstanceDriver d(cost, toy.config.scheduler);
+  const RequestId longer = d.Add(3000, 4);
+  const RequestId a = d.Add(500, 4);
+  const RequestId b = d.Add(500, 4);
+  ASSERT_TRUE(d.Start());
+  const std::vector<std::pair<RequestId, std::int32_t>> want = {{longer, 1024}, {a, 500}, {b, 500}};
+  EXPECT_EQ(d.instance().prefill_chunks(), want);
+  d.Finish();
+  EXPECT_GT(d.request(a).first_token, 0);
+  EXPECT_GT(d.request(b).first_token, 0);
+  EXPECT_EQ(d.request(longer).prefilled, 1024);
+  d.RunToEnd();
+  EXPECT_EQ(d.request(longer).prefilled, 3000);
+  EXPECT_EQ(d.instance().Outstanding(), 0);
+  EXPECT_EQ(d.produced(), 12);
+}
+
 // TensorRT-LLM's attention-DP balance: while decodes run, a lone prompt waits until every
 // rank can take one or the timeout (in iterations) passes.
 TEST(AttentionDpScheduling, BalanceHoldsLonePromptsUpToItsTimeout) {
