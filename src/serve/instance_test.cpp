@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <set>
 
@@ -145,57 +146,63 @@ TEST(PriorityScheduling, NeverAdmitsALowerPriorityWhileAHigherOneWaits) {
 namespace tokenfab {
 namespace {
 
+// One instance of `ranks` attention-DP ranks on the toy deployment.
+struct AttentionDpInstance {
+  AttentionDpInstance(int ranks, int max_num_tokens, bool chunked_prefill, int balance_iters = 0) {
+    toy.config.scheduler.max_num_tokens = max_num_tokens;
+    toy.config.scheduler.chunked_prefill = chunked_prefill;
+    toy.config.scheduler.attention_dp_ranks = ranks;
+    toy.config.scheduler.attention_dp_balance_iters = balance_iters;
+    cost = std::make_unique<InstanceCostModel>(toy.Cost());
+    driver = std::make_unique<InstanceDriver>(*cost, toy.config.scheduler);
+  }
+  std::size_t Chunks() { return driver->instance().prefill_chunks().size(); }
+  void RunToEndAndCheck() {
+    driver->RunToEnd();
+    EXPECT_EQ(driver->instance().Outstanding(), 0);
+  }
+
+  ToyDeployment toy;
+  std::unique_ptr<InstanceCostModel> cost;
+  std::unique_ptr<InstanceDriver> driver;
+};
+
 // Without chunked prefill a prompt longer than the budget runs alone, in a batch without
 // decodes: one per iteration without attention DP, one per rank under it.
 TEST(AttentionDpScheduling, LongPromptsWithoutChunkingTakeARankEach) {
   for (const int ranks : {1, 4}) {
-    ToyDeployment toy;
-    toy.config.scheduler.max_num_tokens = 4096;
-    toy.config.scheduler.chunked_prefill = false;
-    toy.config.scheduler.attention_dp_ranks = ranks;
-    const InstanceCostModel cost = toy.Cost();
-    InstanceDriver d(cost, toy.config.scheduler);
+    AttentionDpInstance adp(ranks, 4096, false);
+    InstanceDriver& d = *adp.driver;
     for (int i = 0; i < 6; ++i) d.Add(5000, 2);
     ASSERT_TRUE(d.Start());
-    const auto& chunks = d.instance().prefill_chunks();
-    ASSERT_EQ(chunks.size(), static_cast<std::size_t>(ranks)) << ranks;
-    for (const auto& [id, tokens] : chunks) EXPECT_EQ(tokens, 5000);
+    ASSERT_EQ(adp.Chunks(), static_cast<std::size_t>(ranks)) << ranks;
+    for (const auto& [id, tokens] : d.instance().prefill_chunks()) EXPECT_EQ(tokens, 5000);
     d.Finish();
-    d.RunToEnd();
-    EXPECT_EQ(d.instance().Outstanding(), 0);
+    adp.RunToEndAndCheck();
   }
 }
 
 // Under attention DP a prompt that fits the instance's budget but not its rank's share (here
 // 2,000 tokens against 4,096 / 4) runs alone on its rank too: never beside decodes.
 TEST(AttentionDpScheduling, PromptsLongerThanARanksShareRunAlone) {
-  ToyDeployment toy;
-  toy.config.scheduler.max_num_tokens = 4096;
-  toy.config.scheduler.chunked_prefill = false;
-  toy.config.scheduler.attention_dp_ranks = 4;
-  const InstanceCostModel cost = toy.Cost();
-  InstanceDriver d(cost, toy.config.scheduler);
+  AttentionDpInstance adp(4, 4096, false);
+  InstanceDriver& d = *adp.driver;
   for (int i = 0; i < 6; ++i) d.Add(2000, 3);
   ASSERT_TRUE(d.Start());
-  ASSERT_EQ(d.instance().prefill_chunks().size(), 4u);
+  ASSERT_EQ(adp.Chunks(), 4u);
   d.Finish();
   ASSERT_TRUE(d.Start());  // the four decode; the last two prompts wait for an empty batch
-  EXPECT_TRUE(d.instance().prefill_chunks().empty());
+  EXPECT_EQ(adp.Chunks(), 0u);
   d.Finish();
-  d.RunToEnd();
-  EXPECT_EQ(d.instance().Outstanding(), 0);
+  adp.RunToEndAndCheck();
 }
 
 // With chunked prefill under attention DP a chunk is held to its rank's share of the budget
 // (SGLang's chunked_prefill_size / dp_size), so short prompts admitted after a long one
 // complete first.
 TEST(AttentionDpScheduling, ChunksTakeAtMostTheirRanksShare) {
-  ToyDeployment toy;
-  toy.config.scheduler.max_num_tokens = 4096;
-  toy.config.scheduler.chunked_prefill = true;
-  toy.config.scheduler.attention_dp_ranks = 4;
-  const InstanceCostModel cost = toy.Cost();
-  InstanceDriver d(cost, toy.config.scheduler);
+  AttentionDpInstance adp(4, 4096, true);
+  InstanceDriver& d = *adp.driver;
   const RequestId longer = d.Add(3000, 4);
   const RequestId a = d.Add(500, 4);
   const RequestId b = d.Add(500, 4);
@@ -206,38 +213,33 @@ TEST(AttentionDpScheduling, ChunksTakeAtMostTheirRanksShare) {
   EXPECT_GT(d.request(a).first_token, 0);
   EXPECT_GT(d.request(b).first_token, 0);
   EXPECT_EQ(d.request(longer).prefilled, 1024);
-  d.RunToEnd();
+  adp.RunToEndAndCheck();
   EXPECT_EQ(d.request(longer).prefilled, 3000);
-  EXPECT_EQ(d.instance().Outstanding(), 0);
   EXPECT_EQ(d.produced(), 12);
 }
 
 // TensorRT-LLM's attention-DP balance: while decodes run, a lone prompt waits until every
 // rank can take one or the timeout (in iterations) passes.
 TEST(AttentionDpScheduling, BalanceHoldsLonePromptsUpToItsTimeout) {
-  ToyDeployment toy;
-  toy.config.scheduler.attention_dp_ranks = 4;
-  toy.config.scheduler.attention_dp_balance_iters = 3;
-  const InstanceCostModel cost = toy.Cost();
-  InstanceDriver d(cost, toy.config.scheduler);
+  AttentionDpInstance adp(4, 8192, true, 3);
+  InstanceDriver& d = *adp.driver;
   for (int i = 0; i < 4; ++i) d.Add(100, 50);
   ASSERT_TRUE(d.Step());  // nothing decodes yet: the prompts run at once
   ASSERT_TRUE(d.Step());
   d.Add(100, 5);
   for (int held = 0; held < 3; ++held) {
     ASSERT_TRUE(d.Start());
-    EXPECT_TRUE(d.instance().prefill_chunks().empty()) << held;
+    EXPECT_EQ(adp.Chunks(), 0u) << held;
     d.Finish();
   }
   ASSERT_TRUE(d.Start());
-  EXPECT_EQ(d.instance().prefill_chunks().size(), 1u);
+  EXPECT_EQ(adp.Chunks(), 1u);
   d.Finish();
   for (int i = 0; i < 4; ++i) d.Add(100, 5);
   ASSERT_TRUE(d.Start());  // one prompt for every rank: no wait
-  EXPECT_EQ(d.instance().prefill_chunks().size(), 4u);
+  EXPECT_EQ(adp.Chunks(), 4u);
   d.Finish();
-  d.RunToEnd();
-  EXPECT_EQ(d.instance().Outstanding(), 0);
+  adp.RunToEndAndCheck();
 }
 
 }  // namespace
