@@ -139,6 +139,13 @@ TEST(FastForward, AttentionDpChunkedPrefill) {
                    "metrics.window_s=5"});
 }
 
+// SGLang's prefill-first loop: iterations that prefill without the decodes, planned at cuts.
+TEST(FastForward, UnmixedPrefill) {
+  ExpectIdentical({"engine.profile=sglang", "hardware.num_gpus=32", "workload.rate=24",
+                   "workload.num_requests=3000", "router.policy=least_outstanding",
+                   "metrics.window_s=3"});
+}
+
 TEST(FastForward, CutsPlannedAndReplanned) {
   const auto [ff, step] =
       ExpectIdentical({"hardware.num_gpus=32", "workload.rate=24", "workload.num_requests=4000",

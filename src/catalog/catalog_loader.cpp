@@ -299,7 +299,8 @@ class CatalogLoader {
                                        "grouped_gemm_efficiency",
                                        "compute_memory_overlap",
                                        "kv_read_efficiency",
-                                       "moe_fused_finalize"});
+                                       "moe_fused_finalize",
+                                       "mixed_prefill"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
                  [&](const EntryReader& r) { catalog_.engines_.emplace(r.id(), ReadEngine(r)); });
     // Models are optional: a data dir may hold hardware only, and Catalog::Model still takes
@@ -370,6 +371,7 @@ class CatalogLoader {
     e.kv_block_size = r.Int("kv_block_size");
     e.chunked_prefill = r.Bool("chunked_prefill");
     if (r.Has("moe_fused_finalize")) e.moe_fused_finalize = r.Bool("moe_fused_finalize");
+    if (r.Has("mixed_prefill")) e.mixed_prefill = r.Bool("mixed_prefill");
     e.gpu_memory_fraction = r.Fraction("gpu_memory_fraction");
     e.percentiles = r.OneOf("percentiles", {"linear", "floor_index"}) == "linear"
                         ? PercentileMethod::kLinear

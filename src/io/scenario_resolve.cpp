@@ -116,6 +116,7 @@ void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
   c.attention_dp_balance_iters = s.attention_dp_balance_iters;
   c.kv_block_size = s.kv_block_size.value_or(r.engine.kv_block_size);
   c.chunked_prefill = s.chunked_prefill.value_or(r.engine.chunked_prefill);
+  c.mixed_prefill = s.mixed_prefill.value_or(r.engine.mixed_prefill);
   c.prefix_caching = s.prefix_cache;
   c.spec_tokens = s.spec_tokens;
   c.spec_acceptance = s.spec_acceptance;
@@ -307,6 +308,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
       {"attention_dp_balance_iters", c.attention_dp_balance_iters},
       {"kv_block_size", c.kv_block_size},
       {"chunked_prefill", c.chunked_prefill},
+      {"mixed_prefill", c.mixed_prefill},
       {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
       {"iteration_overhead_ms", r.engine.iteration_overhead_s * 1e3},
       {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"}};

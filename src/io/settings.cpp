@@ -47,6 +47,10 @@ constexpr std::array kSettings = {
                 "tokens per KV block; the profile's default when omitted"},
     SettingInfo{"engine.chunked_prefill", SettingType::kBool, "",
                 "split long prompts across iterations; the profile's default when omitted"},
+    SettingInfo{"engine.mixed_prefill", SettingType::kBool, "",
+                "prefill chunks share an iteration with the running decodes; false: a prefill "
+                "batch runs alone and the decodes wait (SGLang without --enable-mixed-chunk); the "
+                "profile's default when omitted"},
     SettingInfo{"engine.kv_admission", SettingType::kString, "",
                 "on_demand (allocate as computed, preempt by recompute) or reserve_full "
                 "(reserve prompt + output at admission); the profile's default when omitted"},

@@ -130,7 +130,8 @@ bool Instance::HoldForBalance(const BatchShape& batch) {
 // while one of higher priority waits.
 void Instance::SchedulePrefill(BatchShape& batch) {
   const bool reserve = config_.kv_admission == KvAdmission::kReserveFull;
-  std::int64_t budget = config_.max_num_tokens - decoding_ * batch.tokens_per_decode;
+  std::int64_t budget =
+      config_.max_num_tokens - std::int64_t{batch.decode_sequences} * batch.tokens_per_decode;
   for (RequestId id : prefilling_) {
     if (budget <= 0 || !TakeChunk(id, budget, batch)) return;
   }
@@ -177,9 +178,26 @@ SimTime Instance::StartIteration(SimTime now) {
   BatchShape batch;
   AdmitPrefilled();
   PreemptForWaiting();
-  ScheduleDecode(batch);
-  SchedulePrefill(batch);
+  if (config_.mixed_prefill) {
+    ScheduleDecode(batch);
+    SchedulePrefill(batch);
+  } else {
+    // A prefill batch, when one forms, runs without the decodes (SGLang's prefill-first loop).
+    decode_step_running_ = false;
+    SchedulePrefill(batch);
+    if (chunks_.empty()) ScheduleDecode(batch);
+  }
   if (batch.Empty()) return -1;
+  record_.wait_start = -1;
+  record_.waited = 0;
+  if (!chunks_.empty() && !decode_step_running_ && decoding_ > 0 && decode_wait_start_ < 0) {
+    decode_wait_start_ = now;  // the decodes' last tokens came at the end of the last iteration
+    decode_waiting_ = decoding_;
+  } else if (decode_step_running_ && decode_wait_start_ >= 0) {
+    record_.wait_start = decode_wait_start_;
+    record_.waited = std::min(decode_waiting_, decoding_);
+    decode_wait_start_ = -1;
+  }
   const IterationCost cost = cost_->Cost(batch, *decode_cache_);
   record_.start = now;
   record_.end = now + SecondsToSimTime(cost.seconds);

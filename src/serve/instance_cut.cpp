@@ -32,6 +32,8 @@ void Instance::PlanCut(SimTime horizon) {
     plan_used_blocks_ = used_blocks_;
     plan_prompt_tokens_ = prompt_tokens_;
     plan_balance_held_ = balance_held_;
+    plan_decode_wait_start_ = decode_wait_start_;
+    plan_decode_waiting_ = decode_waiting_;
     planned_ = true;
     const SimTime end = StartIteration(ahead_.back().end);
     assert(end >= 0);  // step k ran decode sequences and none finished
@@ -61,6 +63,8 @@ void Instance::Unplan() {
   used_blocks_ = plan_used_blocks_;
   prompt_tokens_ = plan_prompt_tokens_;
   balance_held_ = plan_balance_held_;
+  decode_wait_start_ = plan_decode_wait_start_;
+  decode_waiting_ = plan_decode_waiting_;
   record_ = cut_record_;
   busy_ = false;
   decode_step_running_ = false;

@@ -16,7 +16,7 @@ namespace tokenfab {
 void Instance::FastForward(SimTime horizon, int max_steps) {
   assert(busy_ && ahead_.empty());
   if (caching_ || !decode_step_running_ || !chunks_.empty() || waiting_count_ > 0 ||
-      prefilled_count_ > 0 || !prefilling_.empty()) {
+      prefilled_count_ > 0 || !prefilling_.empty() || record_.wait_start >= 0) {
     return;
   }
   stretch_step_ = step_;

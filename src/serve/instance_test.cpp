@@ -146,6 +146,37 @@ TEST(PriorityScheduling, NeverAdmitsALowerPriorityWhileAHigherOneWaits) {
 namespace tokenfab {
 namespace {
 
+// SGLang's prefill-first loop (mixed_prefill off): a prefill batch runs without the decodes,
+// which wait that iteration; with nothing to prefill the decode step runs.
+TEST(InstanceTest, UnmixedPrefillRunsAloneAndDecodesWait) {
+  for (const bool mixed : {true, false}) {
+    ToyDeployment toy;
+    toy.config.scheduler.mixed_prefill = mixed;
+    const InstanceCostModel cost = toy.Cost();
+    InstanceDriver d(cost, toy.config.scheduler);
+    for (int i = 0; i < 3; ++i) d.Add(100, 10);
+    ASSERT_TRUE(d.Step());
+    ASSERT_TRUE(d.Step());  // decoding
+    d.Add(200, 10);
+    const SimTime prefill_start = d.now();
+    ASSERT_TRUE(d.Start());
+    EXPECT_EQ(d.instance().prefill_chunks().size(), 1u) << mixed;
+    EXPECT_EQ(d.instance().last_iteration().batch.decode_sequences, mixed ? 3 : 0);
+    d.Finish();
+    ASSERT_TRUE(d.Start());
+    EXPECT_TRUE(d.instance().prefill_chunks().empty()) << mixed;
+    const IterationRecord& decode = d.instance().last_iteration();
+    EXPECT_EQ(decode.batch.decode_sequences, 4);
+    // The three that waited take their inter-token gap from before the prefill batch.
+    EXPECT_EQ(decode.wait_start, mixed ? -1 : prefill_start);
+    EXPECT_EQ(decode.waited, mixed ? 0 : 3);
+    d.Finish();
+    d.RunToEnd();
+    EXPECT_EQ(d.instance().Outstanding(), 0);
+    EXPECT_EQ(d.produced(), 40);
+  }
+}
+
 // One instance of `ranks` attention-DP ranks on the toy deployment.
 struct AttentionDpInstance {
   AttentionDpInstance(int ranks, int max_num_tokens, bool chunked_prefill, int balance_iters = 0) {

@@ -40,8 +40,11 @@ class MetricsCollector {
     ++iterations_;
     batch_sum_ += base.batch.Sequences();
     if (base.batch.decode_sequences > 0) {
-      itl_.Add(end - start, static_cast<std::int64_t>(base.batch.decode_sequences) *
-                                base.batch.tokens_per_decode);
+      const std::int64_t tokens =
+          static_cast<std::int64_t>(base.batch.decode_sequences) * base.batch.tokens_per_decode;
+      const std::int64_t waited = base.waited * base.batch.tokens_per_decode;
+      if (waited > 0) itl_.Add(end - base.wait_start, waited);
+      if (tokens > waited) itl_.Add(end - start, tokens - waited);
     }
     windows_.OnOutputTokens(output_tokens);
     InstanceSums& sums = instance_sums_[base.instance];

@@ -22,6 +22,10 @@ struct EngineProfile {
   int max_num_tokens = 8192;
   int kv_block_size = 16;
   bool chunked_prefill = true;
+  // Prefill chunks share an iteration with the running decodes (vLLM, TensorRT-LLM); false:
+  // a prefill batch, when one forms, runs alone and the decodes wait (SGLang's prefill-first
+  // loop without enable_mixed_chunk).
+  bool mixed_prefill = true;
   // MoE: the second expert GEMM adds each token-expert output straight into its token's row
   // (TensorRT-LLM's CUTLASS MoE finalize fusion) instead of writing every pair's output for
   // a separate finalize kernel to read back and sum.

@@ -56,6 +56,7 @@ struct Scenario {
   int attention_dp_balance_iters = 0;
   std::optional<int> kv_block_size;
   std::optional<bool> chunked_prefill;
+  std::optional<bool> mixed_prefill;
   std::string kv_admission;  // empty: profile default
   std::optional<double> gpu_memory_fraction;
   std::optional<double> iteration_overhead_s;  // engine.iteration_overhead

@@ -62,6 +62,10 @@ struct IterationRecord {
   // speculation, accepted drafts and the verifier's token). Set when the iteration ends.
   std::int64_t output_tokens = 0;
   double joules = 0;
+  // A decode step after iterations that prefilled without the decodes (mixed_prefill off):
+  // `waited` of its sequences last emitted at `wait_start`, so their gap runs from there.
+  SimTime wait_start = -1;
+  std::int64_t waited = 0;
 };
 
 class alignas(64) Instance {
@@ -374,8 +378,14 @@ class alignas(64) Instance {
   std::int64_t plan_used_blocks_ = 0;
   std::int64_t plan_prompt_tokens_ = 0;
   int plan_balance_held_ = 0;
+  SimTime plan_decode_wait_start_ = -1;
+  std::int64_t plan_decode_waiting_ = 0;
 
   int balance_held_ = 0;  // iterations new prompts have waited for attention-DP balance
+  // mixed_prefill off: since when the running decodes have waited behind prefill batches, and
+  // how many of them (-1: not waiting).
+  SimTime decode_wait_start_ = -1;
+  std::int64_t decode_waiting_ = 0;
 
   // Last: what a decode step does not touch.
   PrefixCache cache_;

@@ -19,6 +19,9 @@ struct SchedulerConfig {
   int max_num_tokens = 8192;  // tokens per iteration: the chunked-prefill budget
   int kv_block_size = 16;     // tokens per KV block
   bool chunked_prefill = true;
+  // Prefill chunks ride along with the decode step; false: a prefill batch, when one forms,
+  // runs alone and the decodes wait that iteration (SGLang without enable_mixed_chunk).
+  bool mixed_prefill = true;
   // Attention data-parallel ranks in the instance (1 without attention DP). Each rank runs its
   // own requests' prompts: without chunked prefill up to this many prompts longer than the
   // budget run together, one per rank, each taking its rank's share of max_num_tokens.
