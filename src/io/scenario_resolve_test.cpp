@@ -188,15 +188,19 @@ TEST(ScenarioResolve, ExpertParallelOnDenseModelRejected) {
   EXPECT_TRUE(Contains(e, "dense")) << e;
 }
 
+// DeepSeek-R1 NVFP4 on one B200 DEP4 instance (attention data-parallel + expert parallel).
+const std::string kDeepSeekDep4 =
+    "model: deepseek-r1\nhardware:\n  gpu: b200\n  num_gpus: 4\n"
+    "parallelism:\n  tp: 1\n  ep: 4\n  attention_dp: true\n"
+    "precision:\n  weights: fp4\n";
+
 // Regression: DeepSeek-R1 DEP4 on B200 ran with the heuristic's floor of 64 sequences for the
 // whole instance (weights counted on one GPU, limits not per rank), 4x too slow.
 TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
-  auto r = Resolve(
-      "model: deepseek-r1\nhardware:\n  gpu: b200\n  num_gpus: 4\n"
-      "parallelism:\n  tp: 1\n  ep: 4\n  attention_dp: true\n"
-      "precision:\n  weights: fp4\nengine:\n  profile: trtllm\n"
-      "workload:\n  kind: offline\n  num_requests: 100\n  input_tokens: 1024\n"
-      "  output_tokens: 1024\n");
+  auto r = Resolve(kDeepSeekDep4 +
+                   "engine:\n  profile: trtllm\n"
+                   "workload:\n  kind: offline\n  num_requests: 100\n  input_tokens: 1024\n"
+                   "  output_tokens: 1024\n");
   ASSERT_TRUE(r.ok()) << ErrorOf(r);
   const BatchLimits rank =
       TrtllmBenchLimits(r->model, r->gpu, {.tp = 1, .ep = 4, .attention_dp = true}, r->precision,
@@ -210,10 +214,7 @@ TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
 // instance's (it divides them by the DP size). The config echoes them as given.
 TEST(ScenarioResolve, BatchLimitsScopeFollowsTheEngine) {
   const std::string dep4 =
-      "model: deepseek-r1\nhardware:\n  gpu: b200\n  num_gpus: 4\n"
-      "parallelism:\n  tp: 1\n  ep: 4\n  attention_dp: true\n"
-      "precision:\n  weights: fp4\n"
-      "workload:\n  kind: closed\n  input_tokens: 1024\n  output_tokens: 1024\n";
+      kDeepSeekDep4 + "workload:\n  kind: closed\n  input_tokens: 1024\n  output_tokens: 1024\n";
   auto trtllm = Resolve(dep4 + "engine:\n  profile: trtllm\n  max_batch_size: 384\n");
   ASSERT_TRUE(trtllm.ok()) << ErrorOf(trtllm);
   EXPECT_EQ(trtllm->serve.scheduler.max_batch_size, 4 * 384);

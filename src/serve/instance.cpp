@@ -88,12 +88,7 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
   const bool too_long = TooLong(chunk, budget);
   if (too_long && !MayRunAlone(batch)) return false;
   const bool own_rank = too_long && config_.attention_dp_ranks > 1;
-  if (config_.chunked_prefill) {
-    chunk = std::min(chunk, budget);
-    // Under attention DP a chunk runs on its request's rank, within that rank's share of the
-    // budget (SGLang: chunked_prefill_size / dp_size per worker).
-    if (config_.attention_dp_ranks > 1) chunk = std::min(chunk, RankTokenBudget());
-  }
+  if (config_.chunked_prefill) chunk = std::min(chunk, ChunkLimit(budget));
   if (config_.kv_admission == KvAdmission::kOnDemand) {
     const std::int64_t free = FreeBlocks();
     if (PrivateBlocks(r, done + chunk) - r.blocks > free) {
@@ -172,6 +167,27 @@ void Instance::SchedulePrefill(BatchShape& batch) {
   }
 }
 
+// SGLang's prefill-first loop: a prefill batch, when one forms, runs without the decodes.
+void Instance::ScheduleUnmixed(BatchShape& batch, SimTime now) {
+  decode_step_running_ = false;
+  SchedulePrefill(batch);
+  record_.wait_start = -1;
+  record_.waited = 0;
+  if (!chunks_.empty()) {
+    if (decoding_ > 0 && decode_wait_start_ < 0) {
+      decode_wait_start_ = now;  // the decodes' last tokens came at the last iteration's end
+      decode_waiting_ = decoding_;
+    }
+    return;
+  }
+  ScheduleDecode(batch);
+  if (decode_step_running_ && decode_wait_start_ >= 0) {
+    record_.wait_start = decode_wait_start_;
+    record_.waited = std::min(decode_waiting_, decoding_);
+    decode_wait_start_ = -1;
+  }
+}
+
 SimTime Instance::StartIteration(SimTime now) {
   assert(!busy_);
   chunks_.clear();
@@ -182,22 +198,9 @@ SimTime Instance::StartIteration(SimTime now) {
     ScheduleDecode(batch);
     SchedulePrefill(batch);
   } else {
-    // A prefill batch, when one forms, runs without the decodes (SGLang's prefill-first loop).
-    decode_step_running_ = false;
-    SchedulePrefill(batch);
-    if (chunks_.empty()) ScheduleDecode(batch);
+    ScheduleUnmixed(batch, now);
   }
   if (batch.Empty()) return -1;
-  record_.wait_start = -1;
-  record_.waited = 0;
-  if (!chunks_.empty() && !decode_step_running_ && decoding_ > 0 && decode_wait_start_ < 0) {
-    decode_wait_start_ = now;  // the decodes' last tokens came at the end of the last iteration
-    decode_waiting_ = decoding_;
-  } else if (decode_step_running_ && decode_wait_start_ >= 0) {
-    record_.wait_start = decode_wait_start_;
-    record_.waited = std::min(decode_waiting_, decoding_);
-    decode_wait_start_ = -1;
-  }
   const IterationCost cost = cost_->Cost(batch, *decode_cache_);
   record_.start = now;
   record_.end = now + SecondsToSimTime(cost.seconds);

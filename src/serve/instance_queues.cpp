@@ -50,7 +50,7 @@ bool Instance::CanAdmit(const Request& r) const {
   std::int64_t chunk = target - cached;
   if (config_.chunked_prefill) {
     const std::int64_t budget = config_.max_num_tokens - decoding_ * (config_.spec_tokens + 1);
-    chunk = std::min(chunk, std::max<std::int64_t>(budget, 0));
+    chunk = std::min(chunk, ChunkLimit(std::max<std::int64_t>(budget, 0)));
   }
   const std::int64_t need = DecodeBlocksNeeded() + BlocksFor(cached + chunk) - BlocksFor(cached);
   return need <= FreeBlocks();

@@ -16,6 +16,7 @@
 // never exceeds total_blocks_.
 #pragma once
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <deque>
@@ -289,9 +290,17 @@ class alignas(64) Instance {
 
   // Prefill (instance.cpp).
   void SchedulePrefill(BatchShape& batch);
+  // mixed_prefill off: a prefill batch if one forms, else the decode step; keeps the decodes'
+  // wait behind prefill batches for their next inter-token gap.
+  void ScheduleUnmixed(BatchShape& batch, SimTime now);
   // One attention-DP rank's share of the token budget.
   std::int64_t RankTokenBudget() const {
     return std::max<std::int64_t>(1, config_.max_num_tokens / config_.attention_dp_ranks);
+  }
+  // The largest chunk of a prompt within `budget`: under attention DP it runs on its request's
+  // rank, within that rank's share (SGLang: chunked_prefill_size / dp_size per worker).
+  std::int64_t ChunkLimit(std::int64_t budget) const {
+    return config_.attention_dp_ranks > 1 ? std::min(budget, RankTokenBudget()) : budget;
   }
   // Without chunked prefill a whole prompt must fit what is left of the budget and, under
   // attention DP, its rank's share; one that does not runs alone (MayRunAlone).
