@@ -65,7 +65,8 @@ nlohmann::json ModelJson(const ModelSpec& m) {
           {"experts_per_token", m.experts_per_token},
           {"moe_intermediate_size", m.moe_intermediate_size},
           {"num_shared_experts", m.num_shared_experts},
-          {"num_moe_layers", m.num_moe_layers}};
+          {"num_moe_layers", m.num_moe_layers},
+          {"attention_unquantized", m.attention_unquantized}};
 }
 
 nlohmann::json EngineJson(const EngineProfile& e) {

@@ -131,6 +131,9 @@ def test_catalog_lists_gpus_models_and_engines_with_sources():
     assert h100["hbm_bandwidth"] > 1e12 and h100["peak_flops"]["bf16"] > 1e14
     assert h100["sources"]
     assert c["models"]["llama-3.1-70b"]["parameters"] > 6e10
+    # gpt-oss's MXFP4 checkpoint keeps attention in BF16 (quantization_config)
+    assert c["models"]["gpt-oss-20b"]["attention_unquantized"]
+    assert not c["models"]["llama-3.1-70b"]["attention_unquantized"]
     assert all(e["sources"] for e in c["engines"].values())
 
 

@@ -98,6 +98,19 @@ class Fields {
     return Fields(*v, origin_, prefix_ + std::string(key) + ".", arch_);
   }
 
+  // The strings of the array under `key`; empty if absent.
+  std::vector<std::string> Strings(std::string_view key) const {
+    std::vector<std::string> out;
+    if (const Json* list = Array(key)) {
+      for (const Json& entry : *list) {
+        if (!entry.is_string())
+          Fail(key, "must hold module names (strings), got " + Describe(entry));
+        out.push_back(entry.get<std::string>());
+      }
+    }
+    return out;
+  }
+
   // Layer indices listed under `key` (e.g. mlp_only_layers), as a mask over `num_layers`.
   std::vector<bool> LayerSet(std::string_view key, int num_layers) const {
     std::vector<bool> set(num_layers, false);
@@ -378,6 +391,25 @@ const Architecture& Identify(const Json& top, const std::string& origin) {
       has_names && !names->empty() ? Describe(names->front()) : "absent", kSupported));
 }
 
+// Whether a quantized checkpoint leaves the attention projections of every layer unquantized.
+// The exclusion list is modules_to_not_convert (transformers), exclude_modules (ModelOpt) or
+// ignore (compressed-tensors); an entry counts when it names attention for all layers (a
+// wildcard or regular expression, no layer number) of the language model (not a vision tower).
+bool AttentionLeftUnquantized(const Fields& q) {
+  for (const char* key : {"modules_to_not_convert", "exclude_modules", "ignore"}) {
+    for (const std::string& module : q.Strings(key)) {
+      const bool attention =
+          module.find("attn") != std::string::npos || module.find("attention") != std::string::npos;
+      const bool one_layer =
+          std::any_of(module.begin(), module.end(), [](char c) { return c >= '0' && c <= '9'; });
+      const bool vision =
+          module.find("vision") != std::string::npos || module.find("visual") != std::string::npos;
+      if (attention && !one_layer && !vision) return true;
+    }
+  }
+  return false;
+}
+
 ModelSpec Parse(std::string_view json_text, const std::string& origin, const std::string& id) {
   const Json top = ParseJson(json_text, origin);
   if (!top.is_object()) {
@@ -390,6 +422,9 @@ ModelSpec Parse(std::string_view json_text, const std::string& origin, const std
   s.id = s.name = id;
   s.source = "Hugging Face config.json read from " + origin;
   a.read(f, a.model_type, s);
+  if (const std::optional<Fields> q = f.Nested("quantization_config")) {
+    s.attention_unquantized = AttentionLeftUnquantized(*q);
+  }
   return s;
 }
 

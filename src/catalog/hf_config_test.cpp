@@ -139,6 +139,32 @@ TEST(HfConfig, ReadsGptOss) {
   EXPECT_EQ(Load("gpt-oss-20b").num_experts, 32);
 }
 
+// gpt-oss's MXFP4 checkpoint lists self_attn among modules_to_not_convert; DeepSeek's FP8
+// checkpoint quantizes attention too.
+TEST(HfConfig, ReadsWhichModulesTheCheckpointLeavesUnquantized) {
+  EXPECT_TRUE(Load("gpt-oss-20b").attention_unquantized);
+  EXPECT_TRUE(Load("gpt-oss-120b").attention_unquantized);
+  EXPECT_FALSE(Load("deepseek-r1").attention_unquantized);
+  EXPECT_FALSE(Load("llama-3.1-70b").attention_unquantized);
+  auto unquantized = [](const std::string& quantization) {
+    Result<ModelSpec> m =
+        ParseHfConfig(Llama(R"(, "quantization_config": )" + quantization), "q.json", "q");
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return m.ok() && m->attention_unquantized;
+  };
+  EXPECT_TRUE(unquantized(R"({"ignore": ["lm_head", "re:.*self_attn.*"]})"));
+  EXPECT_TRUE(unquantized(R"({"exclude_modules": ["*attention*"]})"));
+  EXPECT_FALSE(unquantized(R"({"exclude_modules": ["model.layers.0.self_attn"]})"));
+  EXPECT_FALSE(unquantized(R"({"modules_to_not_convert": ["vision_model.*.self_attn"]})"));
+  EXPECT_FALSE(unquantized(R"({"modules_to_not_convert": ["lm_head"]})"));
+  EXPECT_NE(ParseError(Llama(R"(, "quantization_config": {"ignore": [3]})"))
+                .find("key \"quantization_config.ignore\" must hold module names (strings), got 3"),
+            std::string::npos);
+  EXPECT_NE(ParseError(Llama(R"(, "quantization_config": [])"))
+                .find("key \"quantization_config\" must be an object"),
+            std::string::npos);
+}
+
 TEST(HfConfig, ReadsLlama4Interleave) {
   const ModelSpec scout = Load("llama-4-scout");
   EXPECT_EQ(scout.vocab_size, 202048);

@@ -519,6 +519,11 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.weights_precision = r.Choice("precision.weights", PrecisionNames());
   if (r.Has("precision.kv_cache"))
     s.kv_precision = r.Choice("precision.kv_cache", PrecisionNames());
+  if (r.Has("precision.attention_weights")) {
+    std::vector<std::string> valid = PrecisionNames();
+    valid.insert(valid.begin(), "auto");
+    s.attention_precision = r.Choice("precision.attention_weights", valid);
+  }
   s.engine = r.Str("engine.profile");
   s.max_batch_size = r.OptInt("engine.max_batch_size", 1);
   s.max_num_tokens = r.OptInt("engine.max_num_tokens", 1);

@@ -298,8 +298,10 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
                       {"ep", s.parallelism.ep},
                       {"attention_dp", s.parallelism.attention_dp},
                       {"replicas", r.serve.replicas}};
-  j["precision"] = {{"weights", PrecisionName(r.precision.weights)},
-                    {"kv_cache", PrecisionName(r.precision.kv_cache)}};
+  j["precision"] = {
+      {"weights", PrecisionName(r.precision.weights)},
+      {"kv_cache", PrecisionName(r.precision.kv_cache)},
+      {"attention_weights", PrecisionName(AttentionWeightPrecision(r.model, r.precision))}};
   j["engine"] = {
       {"profile", r.engine.id},
       {"max_batch_size", r.batch_limits.max_batch_size},
@@ -402,6 +404,9 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     } else {
       r.precision.kv_cache =
           r.precision.weights == Precision::kFp4 ? Precision::kFp8 : r.precision.weights;
+    }
+    if (!s.attention_precision.empty() && s.attention_precision != "auto") {
+      r.precision.attention_weights = *ParsePrecision(s.attention_precision);
     }
     if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
     if (s.iteration_overhead_s) r.engine.iteration_overhead_s = *s.iteration_overhead_s;

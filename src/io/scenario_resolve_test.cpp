@@ -212,6 +212,25 @@ TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
 
 // TensorRT-LLM's max_batch_size / max_num_tokens are each attention-DP rank's; SGLang's the
 // instance's (it divides them by the DP size). The config echoes them as given.
+TEST(ScenarioResolve, AttentionWeightsFollowTheCheckpointUnlessSet) {
+  const std::string oss =
+      "model: gpt-oss-20b\nhardware:\n  gpu: b200\nprecision:\n  weights: fp4\n";
+  auto checkpoint = Resolve(oss);
+  ASSERT_TRUE(checkpoint.ok()) << ErrorOf(checkpoint);
+  EXPECT_FALSE(checkpoint->precision.attention_weights.has_value());
+  EXPECT_EQ(checkpoint->config["precision"]["attention_weights"], "bf16");
+  auto set = Resolve(oss + "  attention_weights: fp8\n");
+  ASSERT_TRUE(set.ok()) << ErrorOf(set);
+  EXPECT_EQ(set->precision.attention_weights, Precision::kFp8);
+  EXPECT_EQ(set->config["precision"]["attention_weights"], "fp8");
+  auto llama = Resolve("model: llama-3.1-8b\nhardware:\n  gpu: b200\nprecision:\n  weights: fp4\n");
+  ASSERT_TRUE(llama.ok()) << ErrorOf(llama);
+  EXPECT_EQ(llama->config["precision"]["attention_weights"], "fp4");
+  const std::string e = ResolveError(oss + "  attention_weights: int4\n");
+  EXPECT_TRUE(Contains(e, "precision.attention_weights")) << e;
+  EXPECT_TRUE(Contains(e, "auto, fp4, fp8")) << e;
+}
+
 TEST(ScenarioResolve, BatchLimitsScopeFollowsTheEngine) {
   const std::string dep4 =
       kDeepSeekDep4 + "workload:\n  kind: closed\n  input_tokens: 1024\n  output_tokens: 1024\n";

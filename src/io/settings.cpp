@@ -25,6 +25,10 @@ constexpr std::array kSettings = {
     SettingInfo{"precision.weights", SettingType::kString, "fp8", "bf16, fp16, fp8 or fp4"},
     SettingInfo{"precision.kv_cache", SettingType::kString, "",
                 "bf16, fp16, fp8 or fp4; defaults to precision.weights (fp4 weights: fp8)"},
+    SettingInfo{"precision.attention_weights", SettingType::kString, "auto",
+                "attention projections' format: auto (the model checkpoint's: bf16 where it "
+                "leaves attention unquantized, as gpt-oss does, else precision.weights), bf16, "
+                "fp16, fp8 or fp4"},
     SettingInfo{"engine.profile", SettingType::kString, "vllm",
                 "trtllm (TensorRT-LLM PyTorch backend, v1.0+), trtllm-engine (TensorRT engines, "
                 "v0.x), vllm or sglang"},

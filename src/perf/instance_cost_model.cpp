@@ -93,11 +93,15 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths), at
   // most at the achievable matmul rate of that format (MAMF, not the datasheet peak).
   m.gemm_peak_ = gpu.AchievableMatmulFlops(precision.weights);
+  const Precision attention = AttentionWeightPrecision(model, precision);
+  m.attention_weight_bytes_ = BytesPerElement(attention);
+  m.attention_input_bytes_ = std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(attention)));
+  m.attention_gemm_peak_ = gpu.AchievableMatmulFlops(attention);
   m.attention_peak_ =
       gpu.PeakFlops(precision.kv_cache == Precision::kFp8 ? Precision::kFp8 : Precision::kBf16);
   const int g = parallelism.GpusPerStage();
   m.link_bandwidth_ = g <= gpu.scale_up_domain ? gpu.scale_up_bandwidth : gpu.scale_out_bandwidth;
-  if (m.gemm_peak_ <= 0 || gpu.hbm_bandwidth <= 0) {
+  if (m.gemm_peak_ <= 0 || m.attention_gemm_peak_ <= 0 || gpu.hbm_bandwidth <= 0) {
     return Error{fmt::format("gpu {} has no peak FLOP/s or HBM bandwidth in the catalog", gpu.id)};
   }
 
@@ -105,14 +109,15 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   const ParameterCount& pc = m.params_;
   const int at = parallelism.AttentionTensorParallel();
   const double layers_per_stage = CeilDiv(model.num_layers, parallelism.pp);
-  const double dense_layer = pc.attention_per_layer / at + pc.dense_mlp_per_layer / at;
-  const double moe_layer = pc.attention_per_layer / at + pc.router_per_layer +
-                           pc.shared_experts / at + model.num_experts * pc.expert / g;
+  const double dense_layer = pc.dense_mlp_per_layer / at;
+  const double moe_layer =
+      pc.router_per_layer + pc.shared_experts / at + model.num_experts * pc.expert / g;
   const double mean_layer =
       (model.NumDenseLayers() * dense_layer + model.num_moe_layers * moe_layer) /
       std::max(1, model.num_layers);
   MemoryPlan& mem = m.memory_;
-  mem.weight_bytes = layers_per_stage * mean_layer * m.weight_bytes_ +
+  mem.weight_bytes = layers_per_stage * (mean_layer * m.weight_bytes_ +
+                                         pc.attention_per_layer / at * m.attention_weight_bytes_) +
                      pc.embedding / (parallelism.attention_dp ? 1 : at) * kEmbeddingBytes +
                      options.extra_weight_bytes;
   mem.usable_bytes = gpu.hbm_bytes * engine.gpu_memory_fraction;
@@ -155,8 +160,9 @@ double InstanceCostModel::Overlapped(double compute, double memory) const {
          (1 - engine_.compute_memory_overlap) * std::min(compute, memory);
 }
 
-double InstanceCostModel::Roofline(double flops, double bytes, double efficiency) const {
-  const double compute = flops / (gemm_peak_ * efficiency);
+double InstanceCostModel::RooflineAt(double peak, double flops, double bytes,
+                                     double efficiency) const {
+  const double compute = flops / (peak * efficiency);
   const double memory = bytes / (gpu_.hbm_bandwidth * engine_.memory_efficiency);
   return Overlapped(compute, memory);
 }
@@ -182,14 +188,16 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   // Inputs are read at the GEMM's format, outputs written at 16 bits; the inner widths are
   // about half inputs (O, down) and half outputs (QKV, gate/up).
   const double in_out_bytes = gemm_input_bytes_ + act_bytes_;
-  auto activations = [&](double tokens_here, double params, double split) {
-    return tokens_here * (hidden + params / (2 * hidden * split)) * in_out_bytes;
+  auto activations = [&](double tokens_here, double params, double split, double input_bytes = -1) {
+    const double in_out = input_bytes < 0 ? in_out_bytes : input_bytes + act_bytes_;
+    return tokens_here * (hidden + params / (2 * hidden * split)) * in_out;
   };
   // Attention projections and dense feed-forward: local tokens against this GPU's shard.
-  const double attn_proj = Roofline(2 * local_tokens * pc.attention_per_layer / at,
-                                    pc.attention_per_layer / at * weight_bytes_ +
-                                        activations(local_tokens, pc.attention_per_layer, at),
-                                    gemm_eff);
+  const double attn_proj =
+      RooflineAt(attention_gemm_peak_, 2 * local_tokens * pc.attention_per_layer / at,
+                 pc.attention_per_layer / at * attention_weight_bytes_ +
+                     activations(local_tokens, pc.attention_per_layer, at, attention_input_bytes_),
+                 gemm_eff);
   const double dense_mlp = Roofline(2 * local_tokens * pc.dense_mlp_per_layer / at,
                                     pc.dense_mlp_per_layer / at * weight_bytes_ +
                                         activations(local_tokens, pc.dense_mlp_per_layer, at),

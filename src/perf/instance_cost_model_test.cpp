@@ -196,6 +196,33 @@ TEST_F(CostModelTest, KvCapacityFollowsFromMemoryLeft) {
   EXPECT_NEAR(mem.usable_bytes, mem.weight_bytes + mem.activation_bytes + mem.kv_bytes, 1.0);
 }
 
+// gpt-oss's checkpoint keeps attention in BF16 under MXFP4 experts: its projections take two
+// bytes per parameter and run at the BF16 rate unless precision.attention_weights says else.
+TEST_F(CostModelTest, AttentionProjectionsFollowTheCheckpoint) {
+  const ModelSpec& model = *catalog_.Model("gpt-oss-20b");
+  const ParameterCount p = CountParameters(model);
+  auto build = [&](std::optional<Precision> attention) {
+    PrecisionConfig prec;
+    prec.weights = Precision::kFp4;
+    prec.attention_weights = attention;
+    auto m = InstanceCostModel::Build(model, *catalog_.Gpu("b200"), {.tp = 1}, prec,
+                                      *catalog_.Engine("vllm"), 8192);
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return std::move(m).value();
+  };
+  const InstanceCostModel checkpoint = build(std::nullopt);
+  const InstanceCostModel fp4 = build(Precision::kFp4);
+  EXPECT_EQ(AttentionWeightPrecision(model, {.weights = Precision::kFp4}), Precision::kBf16);
+  EXPECT_EQ(AttentionWeightPrecision(model, {.weights = Precision::kFp16}), Precision::kFp16);
+  EXPECT_NEAR(checkpoint.memory().weight_bytes - fp4.memory().weight_bytes,
+              24 * p.attention_per_layer * (2 - 0.5), 1.0);
+  BatchShape b;
+  b.decode_sequences = 512;
+  b.decode_context_tokens = 512 * 1000;
+  EXPECT_GT(checkpoint.Cost(b).gemm_s, fp4.Cost(b).gemm_s);
+  EXPECT_DOUBLE_EQ(checkpoint.Flops(b), fp4.Flops(b));
+}
+
 TEST_F(CostModelTest, AttentionDataParallelHoldsWholeTokensPerGpu) {
   const InstanceCostModel m =
       Build("deepseek-r1", "h200-sxm", {.tp = 1, .ep = 8, .attention_dp = true});

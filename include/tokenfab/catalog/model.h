@@ -69,6 +69,11 @@ struct ModelSpec {
   bool router_bias = false;         // per-expert router bias (gpt-oss; DeepSeek-V3's correction)
   bool shared_expert_gate = false;  // a hidden_size -> 1 gate on the shared expert (Qwen2-MoE)
 
+  // The published checkpoint is quantized but leaves every layer's attention projections in 16
+  // bits (its quantization_config excludes them: gpt-oss's MXFP4 checkpoint). Input embedding
+  // and output head are always costed in 16 bits; routers are too small to matter.
+  bool attention_unquantized = false;
+
   bool IsMoe() const { return num_experts > 0; }
   int NumDenseLayers() const { return num_layers - num_moe_layers; }
 };

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 
+#include "tokenfab/catalog/model.h"
 #include "tokenfab/catalog/precision.h"
 
 namespace tokenfab {
@@ -31,6 +33,16 @@ struct PrecisionConfig {
   // Activations and collectives run in 16-bit; GEMMs run at the weights' format when the
   // hardware supports it (FP8/FP4 tensor cores), else at the next wider one.
   Precision activations = Precision::kBf16;
+  // Attention projections (QKV and output): unset follows the checkpoint, i.e. 16 bits where
+  // the model's published checkpoint leaves them unquantized, else `weights`.
+  std::optional<Precision> attention_weights;
 };
+
+// The format the attention projections are stored and multiplied in.
+inline Precision AttentionWeightPrecision(const ModelSpec& model, const PrecisionConfig& p) {
+  if (p.attention_weights) return *p.attention_weights;
+  if (model.attention_unquantized && BytesPerElement(p.weights) < 2) return Precision::kBf16;
+  return p.weights;
+}
 
 }  // namespace tokenfab

@@ -138,7 +138,10 @@ class InstanceCostModel {
   double DraftSeconds(const BatchShape& batch) const;
   double AllReduceSeconds(double bytes, int ranks) const;
   double AllToAllSeconds(double bytes_per_rank, int ranks) const;
-  double Roofline(double flops, double bytes, double efficiency) const;
+  double Roofline(double flops, double bytes, double efficiency) const {
+    return RooflineAt(gemm_peak_, flops, bytes, efficiency);
+  }
+  double RooflineAt(double peak, double flops, double bytes, double efficiency) const;
   // Time of an operator with these compute and memory times (engine's overlap between them).
   double Overlapped(double compute, double memory) const;
   // Cost of a decode-only batch of the cached size (no speculation, no sliding window): the
@@ -192,6 +195,11 @@ class InstanceCostModel {
   // kv_read_efficiency), one product for the general and the decode-only path.
   double kv_read_rate_ = 0;
   double gemm_peak_ = 0;  // achievable FLOP/s of one GPU at the GEMM format (MAMF)
+  // The same three for the attention projections, whose format may differ
+  // (AttentionWeightPrecision).
+  double attention_weight_bytes_ = 1;
+  double attention_input_bytes_ = 2;
+  double attention_gemm_peak_ = 0;
   double attention_peak_ = 0;
   double link_bandwidth_ = 0;  // per direction, for collectives inside the instance
   SpeculativeConfig speculative_;
