@@ -83,6 +83,22 @@ TEST(FastForward, KvShortageAndPreemption) {
   EXPECT_GT(Simulate(o, true).result.metrics.preemptions, 0);
 }
 
+// SGLang's new-token reserve: the ratio follows the decode step, so planned steps decay it as
+// steps run one by one do; outputs longer than the clip take the walk over the running set.
+TEST(FastForward, NewTokenReserveUnderKvShortage) {
+  const std::vector<std::string> o = {"engine.profile=sglang",
+                                      "hardware.num_gpus=2",
+                                      "parallelism.tp=2",
+                                      "workload.rate=4",
+                                      "workload.num_requests=400",
+                                      "workload.input_tokens=6000",
+                                      "workload.output_tokens={dist: lognormal, mean: 3000, "
+                                      "cv: 0.8, max: 9000}",
+                                      "engine.gpu_memory_fraction=0.6"};
+  ExpectIdentical(o);
+  EXPECT_GT(Simulate(o, true).result.metrics.preemptions, 0);
+}
+
 TEST(FastForward, SpeculativeDecoding) {
   ExpectIdentical({"workload.num_requests=1500", "speculative.num_tokens=3",
                    "speculative.acceptance_rate=0.7"});

@@ -300,7 +300,8 @@ class CatalogLoader {
                                        "compute_memory_overlap",
                                        "kv_read_efficiency",
                                        "moe_fused_finalize",
-                                       "mixed_prefill"});
+                                       "mixed_prefill",
+                                       "new_token_ratio"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
                  [&](const EntryReader& r) { catalog_.engines_.emplace(r.id(), ReadEngine(r)); });
     // Models are optional: a data dir may hold hardware only, and Catalog::Model still takes
@@ -377,6 +378,7 @@ class CatalogLoader {
                         ? PercentileMethod::kLinear
                         : PercentileMethod::kFloorIndex;
     e.kv_admission = r.OneOf("kv_admission", {"on_demand", "reserve_full"});
+    if (r.Has("new_token_ratio")) e.new_token_ratio = r.Fraction("new_token_ratio");
     if (r.Has("memory_fraction_basis")) {
       e.memory_fraction_basis = r.OneOf("memory_fraction_basis", {"total", "free_after_weights"});
     }

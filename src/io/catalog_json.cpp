@@ -43,6 +43,7 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"kv_block_size", e.kv_block_size},
           {"chunked_prefill", e.chunked_prefill},
           {"kv_admission", e.kv_admission},
+          {"new_token_ratio", e.new_token_ratio},
           {"iteration_overhead_ms", e.iteration_overhead_s * 1e3},
           {"sources", e.sources}};
 }

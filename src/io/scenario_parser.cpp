@@ -537,6 +537,7 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   if (r.Has("engine.kv_admission")) {
     s.kv_admission = r.Choice("engine.kv_admission", {"on_demand", "reserve_full"});
   }
+  s.schedule_conservativeness = r.Number("engine.schedule_conservativeness", 0, true);
   if (r.Has("engine.gpu_memory_fraction")) {
     s.gpu_memory_fraction = r.Number("engine.gpu_memory_fraction", 0, false);
     if (*s.gpu_memory_fraction > 1) {

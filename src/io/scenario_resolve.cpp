@@ -169,6 +169,13 @@ RouterPolicy RouterOf(const std::string& name) {
   return RouterPolicy::kRoundRobin;
 }
 
+// SGLang's initial new-token ratio: 0.7 x schedule_conservativeness, at most 1, and the
+// conservativeness x 0.3 under DP attention (engines.md 3.1 and 3.3).
+double InitialNewTokenRatio(const Scenario& s, const ResolvedScenario& r, int dp_ranks) {
+  const double attention_dp = dp_ranks > 1 ? 0.3 : 1.0;
+  return std::min(1.0, r.engine.new_token_ratio * s.schedule_conservativeness * attention_dp);
+}
+
 PoolSpec MakePool(const Scenario& s, const ResolvedScenario& r, const std::string& name,
                   const PoolOverrides& o, InstanceRole role) {
   PoolSpec p;
@@ -185,6 +192,7 @@ PoolSpec MakePool(const Scenario& s, const ResolvedScenario& r, const std::strin
       InstanceLimit(o.max_batch_size.value_or(l.max_batch_size), l.per_rank, p.parallelism);
   p.scheduler.max_num_tokens = InstanceLimit(l.max_num_tokens, l.per_rank, p.parallelism);
   p.scheduler.attention_dp_ranks = p.parallelism.AttentionDataParallel();
+  p.scheduler.new_token_ratio = InitialNewTokenRatio(s, r, p.scheduler.attention_dp_ranks);
   p.router = RouterOf(s.router);
   return p;
 }
@@ -313,7 +321,9 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
       {"mixed_prefill", c.mixed_prefill},
       {"gpu_memory_fraction", r.engine.gpu_memory_fraction},
       {"iteration_overhead_ms", r.engine.iteration_overhead_s * 1e3},
-      {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"}};
+      {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"},
+      {"schedule_conservativeness", s.schedule_conservativeness},
+      {"new_token_ratio", InitialNewTokenRatio(s, r, s.parallelism.AttentionDataParallel())}};
   j["router"] = {{"policy", s.router}};
   j["workload"] = {{"kind", s.workload_kind},
                    {"num_requests", w.num_requests},

@@ -265,6 +265,27 @@ TEST(ScenarioResolve, BatchLimitsScopeFollowsTheEngine) {
   EXPECT_TRUE(Contains(e, "instance")) << e;
 }
 
+// SGLang's initial new-token ratio: 0.7 x schedule_conservativeness, x 0.3 under DP attention,
+// at most 1; profiles without a reserve stay at 0.
+TEST(ScenarioResolve, ScheduleConservativeness) {
+  auto ratio = [](const std::string& yaml) {
+    auto r = Resolve(yaml);
+    EXPECT_TRUE(r.ok()) << ErrorOf(r);
+    return r.ok() ? r->deployments[0].pools[0].scheduler.new_token_ratio : -1.0;
+  };
+  EXPECT_DOUBLE_EQ(ratio("engine: {profile: sglang}\n"), 0.7);
+  EXPECT_DOUBLE_EQ(ratio("engine: {profile: sglang, schedule_conservativeness: 0.5}\n"), 0.35);
+  EXPECT_DOUBLE_EQ(ratio("engine: {profile: sglang, schedule_conservativeness: 3}\n"), 1.0);
+  EXPECT_DOUBLE_EQ(ratio(kDeepSeekDep4 + "engine: {profile: sglang}\n"), 0.7 * 0.3);
+  EXPECT_DOUBLE_EQ(ratio("engine: {profile: vllm}\n"), 0.0);
+  auto r = Resolve("engine: {profile: sglang, schedule_conservativeness: 0.5}\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->config["engine"]["schedule_conservativeness"], 0.5);
+  EXPECT_DOUBLE_EQ(r->config["engine"]["new_token_ratio"].get<double>(), 0.35);
+  const std::string e = ResolveError("engine: {schedule_conservativeness: -1}\n");
+  EXPECT_TRUE(Contains(e, "engine.schedule_conservativeness")) << e;
+}
+
 TEST(ScenarioResolve, AttentionDpBalanceKey) {
   auto r = Resolve("engine: {attention_dp_balance_iters: 60}\n");
   ASSERT_TRUE(r.ok()) << ErrorOf(r);

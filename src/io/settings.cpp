@@ -58,6 +58,11 @@ constexpr std::array kSettings = {
     SettingInfo{"engine.kv_admission", SettingType::kString, "",
                 "on_demand (allocate as computed, preempt by recompute) or reserve_full "
                 "(reserve prompt + output at admission); the profile's default when omitted"},
+    SettingInfo{"engine.schedule_conservativeness", SettingType::kNumber, "1",
+                "SGLang's --schedule-conservativeness: scales the share of the running requests' "
+                "remaining outputs kept free before admitting a prompt (the profile's "
+                "new_token_ratio; x 0.3 under attention DP); 0: no reserve; profiles without "
+                "one ignore it"},
     SettingInfo{"engine.gpu_memory_fraction", SettingType::kNumber, "",
                 "share of GPU memory the engine may use (vLLM gpu_memory_utilization, TensorRT-LLM "
                 "kv_cache_free_gpu_mem_fraction); the profile's default when omitted"},

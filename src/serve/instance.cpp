@@ -14,6 +14,11 @@ int HashBlockTokens(const SchedulerConfig& c) {
   return c.prefix_block_tokens > 0 ? c.prefix_block_tokens : kDefaultPrefixBlockTokens;
 }
 
+// SGLang's new-token ratio schedule (engines.md 3.1 and 3.3: minimum = 0.14 x the initial
+// ratio, reached after 600 decode steps).
+constexpr double kMinNewTokenRatioShare = 0.14;
+constexpr double kNewTokenRatioDecaySteps = 600;
+
 }  // namespace
 
 Instance::Instance(int index, const InstanceCostModel* cost, const SchedulerConfig& config,
@@ -34,6 +39,7 @@ Instance::Instance(int index, const InstanceCostModel* cost, const SchedulerConf
   step_rate_ = std::llround(per_step * static_cast<double>(std::int64_t{1} << kRateShift));
   record_.instance = index;
   record_.kv_blocks_total = total_blocks_;
+  ResetNewTokenRatio(0);
 }
 
 bool Instance::HasWork() const {
@@ -110,6 +116,35 @@ bool Instance::TakeChunk(RequestId id, std::int64_t& budget, BatchShape& batch) 
   return true;
 }
 
+// Decays by one 600th of (start - floor) per decode step (step_ counts decode steps only: a
+// prefill batch that runs alone does not decay it), down to the floor.
+double Instance::NewTokenRatio() const {
+  const double start = config_.new_token_ratio;
+  const double floor = kMinNewTokenRatioShare * start;
+  const double decayed = ratio_start_ - static_cast<double>(step_ - ratio_step_) * (start - floor) /
+                                            kNewTokenRatioDecaySteps;
+  return std::max(floor, decayed);
+}
+
+double Instance::ReservedTokens() const {
+  std::int64_t owed = 0;
+  if (long_owed_ == 0) {
+    owed = owed_offset_sum_ - decoding_ * Emitted(step_);  // every term is below the clip
+  } else {
+    VisitDecoding([&](RequestId id, std::int32_t generated) {
+      owed +=
+          std::min<std::int64_t>((*requests_)[id].output_tokens - generated, kReserveClipTokens);
+    });
+  }
+  std::int64_t prompts = 0;
+  for (RequestId id : prefilling_) {
+    const Request& r = (*requests_)[id];
+    prompts += r.PrefillTarget() - r.prefilled;
+    owed += std::min<std::int64_t>(r.output_tokens - r.generated, kReserveClipTokens);
+  }
+  return NewTokenRatio() * static_cast<double>(owed) + static_cast<double>(prompts);
+}
+
 // Holds new prompts for TensorRT-LLM's attention-DP balance: while decodes run and fewer
 // prompts wait than there are ranks, up to attention_dp_balance_iters iterations in a row.
 bool Instance::HoldForBalance(const BatchShape& batch) {
@@ -127,6 +162,13 @@ void Instance::SchedulePrefill(BatchShape& batch) {
   const bool reserve = config_.kv_admission == KvAdmission::kReserveFull;
   std::int64_t budget =
       config_.max_num_tokens - std::int64_t{batch.decode_sequences} * batch.tokens_per_decode;
+  // SGLang's reserve, taken before this iteration's chunks: the prompts in progress count in
+  // full, so a chunk of theirs is never counted twice.
+  const bool reserve_new = !reserve && config_.new_token_ratio > 0 && waiting_count_ > 0;
+  double room = 0;
+  if (reserve_new) {
+    room = static_cast<double>(FreeBlocks() * config_.kv_block_size) - ReservedTokens();
+  }
   for (RequestId id : prefilling_) {
     if (budget <= 0 || !TakeChunk(id, budget, batch)) return;
   }
@@ -137,6 +179,17 @@ void Instance::SchedulePrefill(BatchShape& batch) {
     const RequestId id = level->waiting.front();
     Request& r = (*requests_)[id];
     AttachCachedPrefix(r);
+    double wants = 0;
+    if (reserve_new) {
+      // Nothing running: admitted whatever it wants, as there is nothing to wait for.
+      wants = static_cast<double>(
+          r.PrefillTarget() - r.prefilled +
+          std::min<std::int64_t>(r.output_tokens - r.generated, kReserveClipTokens));
+      if (wants >= room && (decoding_ > 0 || !prefilling_.empty())) {
+        DetachCachedPrefix(r);
+        return;
+      }
+    }
     if (reserve) {
       const std::int64_t need =
           PrivateBlocks(r, static_cast<std::int64_t>(r.input_tokens) + r.output_tokens);
@@ -158,6 +211,7 @@ void Instance::SchedulePrefill(BatchShape& batch) {
     }
     level->waiting.pop_front();
     --waiting_count_;
+    room -= wants;
     prefilling_.push_back(id);
     ++level->prefilling;
     if (r.preemptions == 0) {
@@ -200,7 +254,10 @@ SimTime Instance::StartIteration(SimTime now) {
   } else {
     ScheduleUnmixed(batch, now);
   }
-  if (batch.Empty()) return -1;
+  if (batch.Empty()) {
+    ResetNewTokenRatio(step_);  // SGLang resets the ratio when the server idles
+    return -1;
+  }
   const IterationCost cost = cost_->Cost(batch, *decode_cache_);
   record_.start = now;
   record_.end = now + SecondsToSimTime(cost.seconds);

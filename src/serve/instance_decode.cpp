@@ -56,6 +56,8 @@ void Instance::JoinDecode(RequestId id) {
   next_finish_id_ = finish_heap_.top().id;
   ++decoding_;
   kv_offset_sum_ += r.join_kv - Emitted(step_);
+  owed_offset_sum_ += owed;  // OwedAtJoin(r) + C(join_step)
+  long_owed_ += owed - Emitted(step_) > kReserveClipTokens;
   ++phase_count_[Group(r)];
   Level& level = LevelOf(r.priority);
   ++level.decoding;
@@ -74,6 +76,9 @@ void Instance::LeaveDecode(RequestId id, std::int64_t kv_tokens) {
   Request& r = (*requests_)[id];
   --decoding_;
   kv_offset_sum_ -= r.join_kv - Emitted(r.join_step);
+  const std::int64_t owed = OwedAtJoin(r);
+  owed_offset_sum_ -= owed + Emitted(r.join_step);
+  long_owed_ -= owed > kReserveClipTokens;
   --phase_count_[Group(r)];
   const std::int64_t held =
       config_.kv_admission == KvAdmission::kOnDemand ? PrivateBlocks(r, kv_tokens) : r.blocks;
@@ -88,6 +93,11 @@ void Instance::ScheduleDecode(BatchShape& batch) {
   if (decoding_ == 0) return;
   if (config_.kv_admission == KvAdmission::kOnDemand) {
     std::int64_t need = DecodeBlocksNeeded();
+    if (FreeBlocks() < need) {
+      // SGLang retracts and raises its ratio; by how much is not in ../shared (engines.md 3.3
+      // says it "jumps up"): back to the start, and this step does not decay it.
+      ResetNewTokenRatio(step_ + 1);
+    }
     while (FreeBlocks() < need && PreemptOne()) need = DecodeBlocksNeeded();
     if (decoding_ == 0) return;
     Allocate(need);

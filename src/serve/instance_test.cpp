@@ -177,6 +177,40 @@ TEST(InstanceTest, UnmixedPrefillRunsAloneAndDecodesWait) {
   }
 }
 
+// SGLang's admission: a prompt waits while its tokens and its (clipped) output would not fit
+// beside 0.7 of the running request's remaining output; the share decays with every decode
+// step (to 0.14 x 0.7 after 600), and the prompt is admitted once it fits.
+TEST(InstanceTest, NewTokenReserveHoldsPromptsUntilTheRatioDecays) {
+  auto admitted_after = [](double ratio) {
+    ToyDeployment toy;
+    toy.config.scheduler.new_token_ratio = ratio;
+    toy.KvRoom(4000);
+    const InstanceCostModel cost = toy.Cost();
+    InstanceDriver d(cost, toy.config.scheduler);
+    d.Add(100, 3000);
+    EXPECT_TRUE(d.Step());
+    const RequestId late = d.Add(500, 1500);
+    int steps = 0;
+    while (d.Start()) {
+      const auto& chunks = d.instance().prefill_chunks();
+      if (!chunks.empty() && chunks.front().first == late) break;
+      d.Finish();
+      ++steps;
+    }
+    d.Finish();
+    d.RunToEnd();
+    EXPECT_EQ(d.instance().Outstanding(), 0);
+    EXPECT_EQ(d.produced(), 4500);
+    return steps;
+  };
+  EXPECT_EQ(admitted_after(0), 0);  // no reserve: its prompt blocks fit at once
+  // With the reserve: room = free - ratio x owed, with free ~ 3,888 - s and owed ~ 2,999 - s
+  // after s steps; 2,000 tokens fit once ratio(s) = 0.7 - s x 0.602 / 600 is below ~0.61.
+  const int steps = admitted_after(0.7);
+  EXPECT_GT(steps, 50);
+  EXPECT_LT(steps, 95);
+}
+
 // One instance of `ranks` attention-DP ranks on the toy deployment.
 struct AttentionDpInstance {
   AttentionDpInstance(int ranks, int max_num_tokens, bool chunked_prefill, int balance_iters = 0) {

@@ -46,6 +46,10 @@ struct EngineProfile {
   // "on_demand" (vLLM, SGLang: allocate as computed, preempt by recompute) or "reserve_full"
   // (TensorRT-LLM GUARANTEED_NO_EVICT: reserve prompt + output at admission).
   std::string kv_admission = "on_demand";
+  // SGLang's admission reserve (engines.md 3.3): with on-demand KV, a waiting request is
+  // admitted only if its prompt and output fit beside this share of the running requests'
+  // remaining outputs; the share decays while the server decodes. 0: no reserve (vLLM).
+  double new_token_ratio = 0;
 
   // Per-iteration host time not hidden behind GPU work (scheduling, sampling, launches), s.
   double iteration_overhead_s = 0;

@@ -60,6 +60,7 @@ struct Scenario {
   std::optional<bool> mixed_prefill;
   std::string kv_admission;  // empty: profile default
   std::optional<double> gpu_memory_fraction;
+  double schedule_conservativeness = 1.0;      // SGLang's; scales the profile's new_token_ratio
   std::optional<double> iteration_overhead_s;  // engine.iteration_overhead
   std::string router;
   std::string workload_kind;

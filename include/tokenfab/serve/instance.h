@@ -288,6 +288,21 @@ class alignas(64) Instance {
   void ScheduleDecode(BatchShape& batch);
   std::int64_t FinishDecodeStep(SimTime now, IterationOutcome& outcome);
 
+  // SGLang's new-token reserve (instance.cpp; config_.new_token_ratio > 0). Outputs count at
+  // most this many tokens (engines.md 3.1, reserve clip).
+  static constexpr std::int64_t kReserveClipTokens = 4096;
+  double NewTokenRatio() const;
+  void ResetNewTokenRatio(std::int64_t step) {
+    ratio_start_ = config_.new_token_ratio;
+    ratio_step_ = step;
+  }
+  // Output tokens a request still owes at its join, and the reserve's tokens for the running
+  // requests: the share of their clipped remaining outputs plus the prompts' remaining tokens.
+  std::int64_t OwedAtJoin(const Request& r) const {
+    return r.output_tokens - (r.join_kv + 1 - r.input_tokens);
+  }
+  double ReservedTokens() const;
+
   // Prefill (instance.cpp).
   void SchedulePrefill(BatchShape& batch);
   // mixed_prefill off: a prefill batch if one forms, else the decode step; keeps the decodes'
@@ -395,6 +410,13 @@ class alignas(64) Instance {
   // how many of them (-1: not waiting).
   SimTime decode_wait_start_ = -1;
   std::int64_t decode_waiting_ = 0;
+
+  // SGLang's new-token reserve: the ratio was ratio_start_ at decode step ratio_step_; decode
+  // sequences' sum of (OwedAtJoin + C(join_step)), and how many owed more than the clip.
+  double ratio_start_ = 0;
+  std::int64_t ratio_step_ = 0;
+  std::int64_t owed_offset_sum_ = 0;
+  std::int64_t long_owed_ = 0;
 
   // Last: what a decode step does not touch.
   PrefixCache cache_;

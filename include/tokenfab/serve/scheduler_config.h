@@ -31,6 +31,12 @@ struct SchedulerConfig {
   // iterations, so that no rank prefills while the others only decode. 0: off.
   int attention_dp_balance_iters = 0;
   KvAdmission kv_admission = KvAdmission::kOnDemand;
+  // SGLang's new-token reserve (on-demand KV only; 0: off). A waiting request is admitted
+  // only while prompt + min(output, 4,096) < free KV tokens - ratio x the running requests'
+  // sum of min(remaining output, 4,096) - what this iteration already admitted. The ratio
+  // starts at new_token_ratio, falls linearly to 0.14 of it over 600 decode steps, and
+  // returns to the start when the instance idles or retracts (preempts) a decode.
+  double new_token_ratio = 0;
 
   // Priorities (Request::priority, higher first): a waiting request that cannot be admitted
   // for lack of batch slots or KV blocks preempts running requests of lower priority
