@@ -140,7 +140,7 @@ double Instance::ReservedTokens() const {
   for (RequestId id : prefilling_) {
     const Request& r = (*requests_)[id];
     prompts += r.PrefillTarget() - r.prefilled;
-    owed += std::min<std::int64_t>(r.output_tokens - r.generated, kReserveClipTokens);
+    owed += OwedHere(r);
   }
   return NewTokenRatio() * static_cast<double>(owed) + static_cast<double>(prompts);
 }
@@ -182,9 +182,7 @@ void Instance::SchedulePrefill(BatchShape& batch) {
     double wants = 0;
     if (reserve_new) {
       // Nothing running: admitted whatever it wants, as there is nothing to wait for.
-      wants = static_cast<double>(
-          r.PrefillTarget() - r.prefilled +
-          std::min<std::int64_t>(r.output_tokens - r.generated, kReserveClipTokens));
+      wants = static_cast<double>(r.PrefillTarget() - r.prefilled + OwedHere(r));
       if (wants >= room && (decoding_ > 0 || !prefilling_.empty())) {
         DetachCachedPrefix(r);
         return;

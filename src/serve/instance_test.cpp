@@ -211,6 +211,23 @@ TEST(InstanceTest, NewTokenReserveHoldsPromptsUntilTheRatioDecays) {
   EXPECT_LT(steps, 95);
 }
 
+// A prefill-role instance reserves nothing for outputs, which its requests generate on the
+// decode pool: three 1,000-token prompts start together in 4,000 tokens of KV, where an
+// aggregated instance admits one (1,000 + 3,000 output tokens) and holds the others back.
+TEST(InstanceTest, NewTokenReserveOnAPrefillInstanceCountsPromptsOnly) {
+  for (const InstanceRole role : {InstanceRole::kPrefill, InstanceRole::kAggregated}) {
+    ToyDeployment toy;
+    toy.config.scheduler.new_token_ratio = 0.7;
+    toy.KvRoom(4100);
+    const InstanceCostModel cost = toy.Cost();
+    InstanceDriver d(cost, toy.config.scheduler, role);
+    for (int i = 0; i < 3; ++i) d.Add(1000, 3000);
+    ASSERT_TRUE(d.Start());
+    EXPECT_EQ(d.instance().prefill_chunks().size(), role == InstanceRole::kPrefill ? 3u : 1u);
+    d.Finish();
+  }
+}
+
 // One instance of `ranks` attention-DP ranks on the toy deployment.
 struct AttentionDpInstance {
   AttentionDpInstance(int ranks, int max_num_tokens, bool chunked_prefill, int balance_iters = 0) {

@@ -302,6 +302,12 @@ class alignas(64) Instance {
     return r.output_tokens - (r.join_kv + 1 - r.input_tokens);
   }
   double ReservedTokens() const;
+  // The clipped output a prompt will generate on this instance: none on a prefill-role
+  // instance, whose requests decode elsewhere.
+  std::int64_t OwedHere(const Request& r) const {
+    if (role_ == InstanceRole::kPrefill) return 0;
+    return std::min<std::int64_t>(r.output_tokens - r.generated, kReserveClipTokens);
+  }
 
   // Prefill (instance.cpp).
   void SchedulePrefill(BatchShape& batch);
