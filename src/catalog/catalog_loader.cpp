@@ -301,7 +301,8 @@ class CatalogLoader {
                                        "kv_read_efficiency",
                                        "moe_fused_finalize",
                                        "mixed_prefill",
-                                       "new_token_ratio"});
+                                       "new_token_ratio",
+                                       "preemption_order"});
     ForEachEntry(dir_ + "/engines.yaml", engines,
                  [&](const EntryReader& r) { catalog_.engines_.emplace(r.id(), ReadEngine(r)); });
     // Models are optional: a data dir may hold hardware only, and Catalog::Model still takes
@@ -379,6 +380,9 @@ class CatalogLoader {
                         : PercentileMethod::kFloorIndex;
     e.kv_admission = r.OneOf("kv_admission", {"on_demand", "reserve_full"});
     if (r.Has("new_token_ratio")) e.new_token_ratio = r.Fraction("new_token_ratio");
+    if (r.Has("preemption_order")) {
+      e.preemption_order = r.OneOf("preemption_order", {"newest", "fewest_outputs"});
+    }
     if (r.Has("memory_fraction_basis")) {
       e.memory_fraction_basis = r.OneOf("memory_fraction_basis", {"total", "free_after_weights"});
     }

@@ -44,6 +44,7 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"chunked_prefill", e.chunked_prefill},
           {"kv_admission", e.kv_admission},
           {"new_token_ratio", e.new_token_ratio},
+          {"preemption_order", e.preemption_order},
           {"iteration_overhead_ms", e.iteration_overhead_s * 1e3},
           {"sources", e.sources}};
 }

@@ -534,6 +534,9 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.kv_block_size = r.OptInt("engine.kv_block_size", 1);
   if (r.Has("engine.chunked_prefill")) s.chunked_prefill = r.As<bool>("engine.chunked_prefill");
   if (r.Has("engine.mixed_prefill")) s.mixed_prefill = r.As<bool>("engine.mixed_prefill");
+  if (r.Has("engine.preemption_order")) {
+    s.preemption_order = r.Choice("engine.preemption_order", {"newest", "fewest_outputs"});
+  }
   if (r.Has("engine.kv_admission")) {
     s.kv_admission = r.Choice("engine.kv_admission", {"on_demand", "reserve_full"});
   }

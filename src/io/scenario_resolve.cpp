@@ -122,6 +122,9 @@ void ResolveScheduler(const Scenario& s, ResolvedScenario& r) {
   c.spec_acceptance = s.spec_acceptance;
   const std::string admission = s.kv_admission.empty() ? r.engine.kv_admission : s.kv_admission;
   c.kv_admission = admission == "reserve_full" ? KvAdmission::kReserveFull : KvAdmission::kOnDemand;
+  const std::string order =
+      s.preemption_order.empty() ? r.engine.preemption_order : s.preemption_order;
+  c.preempt_fewest_outputs = order == "fewest_outputs";
   if (c.kv_block_size > 4096) {
     throw InputError(fmt::format("{}: engine.kv_block_size = {} is too large (at most 4096 tokens)",
                                  s.origin, c.kv_block_size));
@@ -323,6 +326,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
       {"iteration_overhead_ms", r.engine.iteration_overhead_s * 1e3},
       {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"},
       {"schedule_conservativeness", s.schedule_conservativeness},
+      {"preemption_order", c.preempt_fewest_outputs ? "fewest_outputs" : "newest"},
       {"new_token_ratio", InitialNewTokenRatio(s, r, s.parallelism.AttentionDataParallel())}};
   j["router"] = {{"policy", s.router}};
   j["workload"] = {{"kind", s.workload_kind},

@@ -55,6 +55,10 @@ constexpr std::array kSettings = {
                 "prefill chunks share an iteration with the running decodes; false: a prefill "
                 "batch runs alone and the decodes wait (SGLang without --enable-mixed-chunk); the "
                 "profile's default when omitted"},
+    SettingInfo{"engine.preemption_order", SettingType::kString, "",
+                "which running decode a preemption frees first: newest (vLLM) or fewest_outputs "
+                "(SGLang: fewest tokens generated, then longest prompt); the profile's default "
+                "when omitted"},
     SettingInfo{"engine.kv_admission", SettingType::kString, "",
                 "on_demand (allocate as computed, preempt by recompute) or reserve_full "
                 "(reserve prompt + output at admission); the profile's default when omitted"},

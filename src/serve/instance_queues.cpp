@@ -93,6 +93,24 @@ bool Instance::PreemptOne() {
   return low != nullptr && PreemptFrom(*low);
 }
 
+// SGLang's retraction order: the running sequence with the fewest tokens generated, then the
+// longest prompt, then the newest. A walk over the level: preemptions are rare events.
+RequestId Instance::FewestOutputs(const Level& level) const {
+  RequestId best = kNoRequest;
+  std::int64_t best_generated = 0;
+  for (const auto& entry : level.admitted) {
+    if (!Admitted(entry)) continue;
+    const Request& r = (*requests_)[entry.first];
+    const std::int64_t generated = r.generated + Emitted(step_) - Emitted(r.join_step);
+    if (best == kNoRequest || generated < best_generated ||
+        (generated == best_generated && r.input_tokens >= (*requests_)[best].input_tokens)) {
+      best = entry.first;
+      best_generated = generated;
+    }
+  }
+  return best;
+}
+
 bool Instance::PreemptFrom(Level& level) {
   if (level.prefilling > 0) {
     // Prompts in progress are few (the token budget bounds them); scan from the newest.
@@ -111,8 +129,13 @@ bool Instance::PreemptFrom(Level& level) {
   }
   while (!level.admitted.empty() && !Admitted(level.admitted.back())) level.admitted.pop_back();
   if (level.admitted.empty()) return false;
-  const RequestId id = level.admitted.back().first;
-  level.admitted.pop_back();
+  RequestId id = level.admitted.back().first;
+  if (config_.preempt_fewest_outputs) {
+    // The victim's entry goes stale (its stamp moves on) and is swept with the others.
+    id = FewestOutputs(level);
+  } else {
+    level.admitted.pop_back();
+  }
   Request& r = (*requests_)[id];
   const std::int64_t kv = DecodeKv(r);
   r.generated += static_cast<std::int32_t>(Emitted(step_) - Emitted(r.join_step));

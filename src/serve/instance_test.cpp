@@ -228,6 +228,30 @@ TEST(InstanceTest, NewTokenReserveOnAPrefillInstanceCountsPromptsOnly) {
   }
 }
 
+// Out of blocks, vLLM preempts the newest running sequence; SGLang retracts the one with the
+// fewest tokens generated, then the longest prompt: here all three generated as many, so the
+// 300-token prompt goes, where vLLM frees the 50-token one admitted last.
+TEST(InstanceTest, PreemptionOrderNewestOrFewestOutputs) {
+  for (const bool fewest : {false, true}) {
+    ToyDeployment toy;
+    toy.config.scheduler.preempt_fewest_outputs = fewest;
+    toy.KvRoom(700);
+    const InstanceCostModel cost = toy.Cost();
+    InstanceDriver d(cost, toy.config.scheduler);
+    d.Add(100, 200);
+    d.Add(300, 200);
+    d.Add(50, 200);
+    while (d.instance().preemptions() == 0 && d.Step()) {
+    }
+    ASSERT_EQ(d.instance().preemptions(), 1);
+    EXPECT_EQ(d.request(1).preemptions, fewest ? 1 : 0);
+    EXPECT_EQ(d.request(2).preemptions, fewest ? 0 : 1);
+    d.RunToEnd();
+    EXPECT_EQ(d.instance().Outstanding(), 0);
+    EXPECT_EQ(d.produced(), 600);
+  }
+}
+
 // One instance of `ranks` attention-DP ranks on the toy deployment.
 struct AttentionDpInstance {
   AttentionDpInstance(int ranks, int max_num_tokens, bool chunked_prefill, int balance_iters = 0) {

@@ -50,6 +50,10 @@ struct EngineProfile {
   // admitted only if its prompt and output fit beside this share of the running requests'
   // remaining outputs; the share decays while the server decodes. 0: no reserve (vLLM).
   double new_token_ratio = 0;
+  // Which running decode a preemption frees first: "newest" (vLLM: the last admitted) or
+  // "fewest_outputs" (SGLang's retraction_policy "length": the fewest tokens generated, then
+  // the longest prompt).
+  std::string preemption_order = "newest";
 
   // Per-iteration host time not hidden behind GPU work (scheduling, sampling, launches), s.
   double iteration_overhead_s = 0;

@@ -58,7 +58,8 @@ struct Scenario {
   std::optional<int> kv_block_size;
   std::optional<bool> chunked_prefill;
   std::optional<bool> mixed_prefill;
-  std::string kv_admission;  // empty: profile default
+  std::string kv_admission;      // empty: profile default
+  std::string preemption_order;  // empty: profile default
   std::optional<double> gpu_memory_fraction;
   double schedule_conservativeness = 1.0;      // SGLang's; scales the profile's new_token_ratio
   std::optional<double> iteration_overhead_s;  // engine.iteration_overhead

@@ -276,6 +276,7 @@ class alignas(64) Instance {
   void Requeue(RequestId id);
   bool PreemptOne();
   bool PreemptFrom(Level& level);
+  RequestId FewestOutputs(const Level& level) const;
 
   // Decode aggregate (instance_decode.cpp).
   std::int64_t Emitted(std::int64_t step) const { return (step_rate_ * step) >> kRateShift; }

@@ -37,6 +37,9 @@ struct SchedulerConfig {
   // starts at new_token_ratio, falls linearly to 0.14 of it over 600 decode steps, and
   // returns to the start when the instance idles or retracts (preempts) a decode.
   double new_token_ratio = 0;
+  // Preemption of a decode sequence frees the fewest-outputs one (SGLang's retraction order:
+  // fewest tokens generated, then longest prompt) instead of the newest (vLLM).
+  bool preempt_fewest_outputs = false;
 
   // Priorities (Request::priority, higher first): a waiting request that cannot be admitted
   // for lack of batch slots or KV blocks preempts running requests of lower priority
