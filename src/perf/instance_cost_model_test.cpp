@@ -199,7 +199,7 @@ TEST_F(CostModelTest, KvCapacityFollowsFromMemoryLeft) {
 // gpt-oss's checkpoint keeps attention in BF16 under MXFP4 experts: its projections take two
 // bytes per parameter and run at the BF16 rate unless precision.attention_weights says else.
 TEST_F(CostModelTest, AttentionProjectionsFollowTheCheckpoint) {
-  const ModelSpec& model = *catalog_.Model("gpt-oss-20b");
+  const ModelSpec model = *catalog_.Model("gpt-oss-20b");
   const ParameterCount p = CountParameters(model);
   auto build = [&](std::optional<Precision> attention) {
     PrecisionConfig prec;
