@@ -524,6 +524,11 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
     valid.insert(valid.begin(), "auto");
     s.attention_precision = r.Choice("precision.attention_weights", valid);
   }
+  if (r.Has("precision.gemm_inputs")) {
+    std::vector<std::string> valid = PrecisionNames();
+    valid.insert(valid.begin(), "auto");
+    s.gemm_input_precision = r.Choice("precision.gemm_inputs", valid);
+  }
   s.engine = r.Str("engine.profile");
   s.max_batch_size = r.OptInt("engine.max_batch_size", 1);
   s.max_num_tokens = r.OptInt("engine.max_num_tokens", 1);

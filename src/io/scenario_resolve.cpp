@@ -312,7 +312,10 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
   j["precision"] = {
       {"weights", PrecisionName(r.precision.weights)},
       {"kv_cache", PrecisionName(r.precision.kv_cache)},
-      {"attention_weights", PrecisionName(AttentionWeightPrecision(r.model, r.precision))}};
+      {"attention_weights", PrecisionName(AttentionWeightPrecision(r.model, r.precision))},
+      {"gemm_inputs", r.precision.gemm_inputs ? PrecisionName(*r.precision.gemm_inputs) : "auto"},
+      {"gemm_format",
+       PrecisionName(r.gpu.MatmulFormat(GemmMathPrecision(r.precision.weights, r.precision)))}};
   j["engine"] = {
       {"profile", r.engine.id},
       {"max_batch_size", r.batch_limits.max_batch_size},
@@ -421,6 +424,9 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     }
     if (!s.attention_precision.empty() && s.attention_precision != "auto") {
       r.precision.attention_weights = *ParsePrecision(s.attention_precision);
+    }
+    if (!s.gemm_input_precision.empty() && s.gemm_input_precision != "auto") {
+      r.precision.gemm_inputs = *ParsePrecision(s.gemm_input_precision);
     }
     if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
     if (s.iteration_overhead_s) r.engine.iteration_overhead_s = *s.iteration_overhead_s;

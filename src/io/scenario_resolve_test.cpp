@@ -226,6 +226,13 @@ TEST(ScenarioResolve, AttentionWeightsFollowTheCheckpointUnlessSet) {
   auto llama = Resolve("model: llama-3.1-8b\nhardware:\n  gpu: b200\nprecision:\n  weights: fp4\n");
   ASSERT_TRUE(llama.ok()) << ErrorOf(llama);
   EXPECT_EQ(llama->config["precision"]["attention_weights"], "fp4");
+  auto w4a16 = Resolve(oss + "  gemm_inputs: bf16\n");
+  ASSERT_TRUE(w4a16.ok()) << ErrorOf(w4a16);
+  EXPECT_EQ(w4a16->precision.gemm_inputs, Precision::kBf16);
+  EXPECT_EQ(w4a16->config["precision"]["gemm_inputs"], "bf16");
+  EXPECT_EQ(w4a16->config["precision"]["gemm_format"], "bf16");
+  EXPECT_EQ(checkpoint->config["precision"]["gemm_inputs"], "auto");
+  EXPECT_EQ(checkpoint->config["precision"]["gemm_format"], "fp4");  // B200 runs W4A4
   const std::string e = ResolveError(oss + "  attention_weights: int4\n");
   EXPECT_TRUE(Contains(e, "precision.attention_weights")) << e;
   EXPECT_TRUE(Contains(e, "auto, fp4, fp8")) << e;

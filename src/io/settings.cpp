@@ -29,6 +29,10 @@ constexpr std::array kSettings = {
                 "attention projections' format: auto (the model checkpoint's: bf16 where it "
                 "leaves attention unquantized, as gpt-oss does, else precision.weights), bf16, "
                 "fp16, fp8 or fp4"},
+    SettingInfo{"precision.gemm_inputs", SettingType::kString, "auto",
+                "format GEMMs read activations in: auto (the weights' format: W8A8, W4A4) or a "
+                "wider one for weight-only kernels that multiply at it (bf16 with fp4 weights: "
+                "W4A16), bf16, fp16, fp8 or fp4"},
     SettingInfo{"engine.profile", SettingType::kString, "vllm",
                 "trtllm (TensorRT-LLM PyTorch backend, v1.0+), trtllm-engine (TensorRT engines, "
                 "v0.x), vllm or sglang"},

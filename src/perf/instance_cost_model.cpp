@@ -87,16 +87,18 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   m.weight_bytes_ = BytesPerElement(precision.weights);
   m.kv_bytes_ = BytesPerElement(precision.kv_cache);
   m.act_bytes_ = BytesPerElement(precision.activations);
-  m.gemm_input_bytes_ =
-      std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(precision.weights)));
+  const Precision math = GemmMathPrecision(precision.weights, precision);
+  m.gemm_input_bytes_ = std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(math)));
   m.kv_read_rate_ = gpu.hbm_bandwidth * engine.memory_efficiency * engine.kv_read_efficiency;
   // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths), at
   // most at the achievable matmul rate of that format (MAMF, not the datasheet peak).
-  m.gemm_peak_ = gpu.AchievableMatmulFlops(precision.weights);
+  m.gemm_peak_ = gpu.AchievableMatmulFlops(math);
   const Precision attention = AttentionWeightPrecision(model, precision);
+  const Precision attention_math = GemmMathPrecision(attention, precision);
   m.attention_weight_bytes_ = BytesPerElement(attention);
-  m.attention_input_bytes_ = std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(attention)));
-  m.attention_gemm_peak_ = gpu.AchievableMatmulFlops(attention);
+  m.attention_input_bytes_ =
+      std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(attention_math)));
+  m.attention_gemm_peak_ = gpu.AchievableMatmulFlops(attention_math);
   m.attention_peak_ =
       gpu.PeakFlops(precision.kv_cache == Precision::kFp8 ? Precision::kFp8 : Precision::kBf16);
   const int g = parallelism.GpusPerStage();

@@ -223,6 +223,36 @@ TEST_F(CostModelTest, AttentionProjectionsFollowTheCheckpoint) {
   EXPECT_DOUBLE_EQ(checkpoint.Flops(b), fp4.Flops(b));
 }
 
+// W4A16: FP4 weights on an H100 run at FP8 by default (W4A8, the tensor cores' narrowest);
+// with 16-bit GEMM inputs they dequantize to BF16 and multiply at its rate. The weights'
+// bytes are the same.
+TEST_F(CostModelTest, WeightOnlyKernelsMultiplyAtTheInputFormat) {
+  const ModelSpec model = *catalog_.Model("llama-3.1-70b");
+  auto build = [&](std::optional<Precision> inputs) {
+    PrecisionConfig prec;
+    prec.weights = Precision::kFp4;
+    prec.gemm_inputs = inputs;
+    auto m = InstanceCostModel::Build(model, *catalog_.Gpu("h100-sxm"), {.tp = 4}, prec,
+                                      *catalog_.Engine("vllm"), 8192);
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return std::move(m).value();
+  };
+  const InstanceCostModel w4a8 = build(std::nullopt);
+  const InstanceCostModel w4a16 = build(Precision::kBf16);
+  EXPECT_EQ(GemmMathPrecision(Precision::kFp4, {.gemm_inputs = Precision::kBf16}),
+            Precision::kBf16);
+  EXPECT_EQ(GemmMathPrecision(Precision::kBf16, {.gemm_inputs = Precision::kFp8}),
+            Precision::kBf16);  // a narrower input format changes nothing
+  EXPECT_DOUBLE_EQ(w4a8.memory().weight_bytes, w4a16.memory().weight_bytes);
+  BatchShape prefill;
+  prefill.prefill_tokens = 8192;
+  prefill.prefill_sequences = 1;
+  prefill.prefill_attention_pairs = 8192.0 * 8193 / 2;
+  const double ratio = w4a16.Cost(prefill).gemm_s / w4a8.Cost(prefill).gemm_s;
+  EXPECT_GT(ratio, 1.5);  // compute-bound: H100 MAMF BF16 794.5 vs FP8 1,403 TFLOPS
+  EXPECT_LT(ratio, 1.9);
+}
+
 TEST_F(CostModelTest, AttentionDataParallelHoldsWholeTokensPerGpu) {
   const InstanceCostModel m =
       Build("deepseek-r1", "h200-sxm", {.tp = 1, .ep = 8, .attention_dp = true});

@@ -48,8 +48,9 @@ struct Scenario {
   Parallelism parallelism;
   std::optional<int> replicas;
   std::string weights_precision;
-  std::string kv_precision;         // empty: derived from weights
-  std::string attention_precision;  // empty or "auto": the checkpoint's (PrecisionConfig)
+  std::string kv_precision;          // empty: derived from weights
+  std::string attention_precision;   // empty or "auto": the checkpoint's (PrecisionConfig)
+  std::string gemm_input_precision;  // empty or "auto": the weights' format
   std::string engine;
   std::optional<int> max_batch_size;
   std::optional<int> max_num_tokens;

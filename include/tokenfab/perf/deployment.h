@@ -36,7 +36,19 @@ struct PrecisionConfig {
   // Attention projections (QKV and output): unset follows the checkpoint, i.e. 16 bits where
   // the model's published checkpoint leaves them unquantized, else `weights`.
   std::optional<Precision> attention_weights;
+  // What GEMMs read their activations in: unset, the weights' format (W8A8, W4A4); a wider one
+  // makes weight-only kernels (W4A16, W8A16) that dequantize the weights and multiply at it.
+  std::optional<Precision> gemm_inputs;
 };
+
+// The format a GEMM with `weights` multiplies in, before the GPU widens what its tensor cores
+// lack (GpuSpec::MatmulFormat).
+inline Precision GemmMathPrecision(Precision weights, const PrecisionConfig& p) {
+  if (p.gemm_inputs && BytesPerElement(*p.gemm_inputs) > BytesPerElement(weights)) {
+    return *p.gemm_inputs;
+  }
+  return weights;
+}
 
 // The format the attention projections are stored and multiplied in.
 inline Precision AttentionWeightPrecision(const ModelSpec& model, const PrecisionConfig& p) {
