@@ -502,6 +502,14 @@ void ReadClasses(const Reader& r, Scenario& s) {
   }
 }
 
+// A precision key that may also say "auto" (its default); "" when absent.
+std::string PrecisionOrAuto(const Reader& r, const std::string& key) {
+  if (!r.Has(key)) return "";
+  std::vector<std::string> valid = PrecisionNames();
+  valid.insert(valid.begin(), "auto");
+  return r.Choice(key, valid);
+}
+
 Scenario ReadScenario(const Reader& r, Scenario s) {
   s.model = r.Str("model");
   s.gpu = r.Str("hardware.gpu");
@@ -519,16 +527,8 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   s.weights_precision = r.Choice("precision.weights", PrecisionNames());
   if (r.Has("precision.kv_cache"))
     s.kv_precision = r.Choice("precision.kv_cache", PrecisionNames());
-  if (r.Has("precision.attention_weights")) {
-    std::vector<std::string> valid = PrecisionNames();
-    valid.insert(valid.begin(), "auto");
-    s.attention_precision = r.Choice("precision.attention_weights", valid);
-  }
-  if (r.Has("precision.gemm_inputs")) {
-    std::vector<std::string> valid = PrecisionNames();
-    valid.insert(valid.begin(), "auto");
-    s.gemm_input_precision = r.Choice("precision.gemm_inputs", valid);
-  }
+  s.attention_precision = PrecisionOrAuto(r, "precision.attention_weights");
+  s.gemm_input_precision = PrecisionOrAuto(r, "precision.gemm_inputs");
   s.engine = r.Str("engine.profile");
   s.max_batch_size = r.OptInt("engine.max_batch_size", 1);
   s.max_num_tokens = r.OptInt("engine.max_num_tokens", 1);

@@ -422,12 +422,8 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
       r.precision.kv_cache =
           r.precision.weights == Precision::kFp4 ? Precision::kFp8 : r.precision.weights;
     }
-    if (!s.attention_precision.empty() && s.attention_precision != "auto") {
-      r.precision.attention_weights = *ParsePrecision(s.attention_precision);
-    }
-    if (!s.gemm_input_precision.empty() && s.gemm_input_precision != "auto") {
-      r.precision.gemm_inputs = *ParsePrecision(s.gemm_input_precision);
-    }
+    r.precision.attention_weights = ParsePrecision(s.attention_precision);  // "auto": none
+    r.precision.gemm_inputs = ParsePrecision(s.gemm_input_precision);
     if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
     if (s.iteration_overhead_s) r.engine.iteration_overhead_s = *s.iteration_overhead_s;
     ResolveCounts(s, r);

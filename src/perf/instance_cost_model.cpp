@@ -84,26 +84,27 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
   m.engine_ = engine;
   m.options_ = options;
   m.params_ = CountParameters(model);
-  m.weight_bytes_ = BytesPerElement(precision.weights);
   m.kv_bytes_ = BytesPerElement(precision.kv_cache);
   m.act_bytes_ = BytesPerElement(precision.activations);
-  const Precision math = GemmMathPrecision(precision.weights, precision);
-  m.gemm_input_bytes_ = std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(math)));
+  // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths; a wider
+  // precision.gemm_inputs for weight-only kernels), at most at the achievable matmul rate of
+  // that format (MAMF, not the datasheet peak); they read their inputs in it.
+  auto format_of = [&](Precision weights) {
+    const Precision math = gpu.MatmulFormat(GemmMathPrecision(weights, precision));
+    return GemmFormat{BytesPerElement(weights), std::min(m.act_bytes_, BytesPerElement(math)),
+                      gpu.AchievableMatmulFlops(math)};
+  };
+  const GemmFormat linear = format_of(precision.weights);
+  m.weight_bytes_ = linear.weight_bytes;
+  m.gemm_input_bytes_ = linear.input_bytes;
+  m.gemm_peak_ = linear.peak;
+  m.attention_format_ = format_of(AttentionWeightPrecision(model, precision));
   m.kv_read_rate_ = gpu.hbm_bandwidth * engine.memory_efficiency * engine.kv_read_efficiency;
-  // GEMMs run at the weights' format when the tensor cores have it (W8A8 / W4A4 paths), at
-  // most at the achievable matmul rate of that format (MAMF, not the datasheet peak).
-  m.gemm_peak_ = gpu.AchievableMatmulFlops(math);
-  const Precision attention = AttentionWeightPrecision(model, precision);
-  const Precision attention_math = GemmMathPrecision(attention, precision);
-  m.attention_weight_bytes_ = BytesPerElement(attention);
-  m.attention_input_bytes_ =
-      std::min(m.act_bytes_, BytesPerElement(gpu.MatmulFormat(attention_math)));
-  m.attention_gemm_peak_ = gpu.AchievableMatmulFlops(attention_math);
   m.attention_peak_ =
       gpu.PeakFlops(precision.kv_cache == Precision::kFp8 ? Precision::kFp8 : Precision::kBf16);
   const int g = parallelism.GpusPerStage();
   m.link_bandwidth_ = g <= gpu.scale_up_domain ? gpu.scale_up_bandwidth : gpu.scale_out_bandwidth;
-  if (m.gemm_peak_ <= 0 || m.attention_gemm_peak_ <= 0 || gpu.hbm_bandwidth <= 0) {
+  if (m.gemm_peak_ <= 0 || m.attention_format_.peak <= 0 || gpu.hbm_bandwidth <= 0) {
     return Error{fmt::format("gpu {} has no peak FLOP/s or HBM bandwidth in the catalog", gpu.id)};
   }
 
@@ -118,10 +119,11 @@ Result<InstanceCostModel> InstanceCostModel::Build(const ModelSpec& model, const
       (model.NumDenseLayers() * dense_layer + model.num_moe_layers * moe_layer) /
       std::max(1, model.num_layers);
   MemoryPlan& mem = m.memory_;
-  mem.weight_bytes = layers_per_stage * (mean_layer * m.weight_bytes_ +
-                                         pc.attention_per_layer / at * m.attention_weight_bytes_) +
-                     pc.embedding / (parallelism.attention_dp ? 1 : at) * kEmbeddingBytes +
-                     options.extra_weight_bytes;
+  mem.weight_bytes =
+      layers_per_stage * (mean_layer * m.weight_bytes_ +
+                          pc.attention_per_layer / at * m.attention_format_.weight_bytes) +
+      pc.embedding / (parallelism.attention_dp ? 1 : at) * kEmbeddingBytes +
+      options.extra_weight_bytes;
   mem.usable_bytes = gpu.hbm_bytes * engine.gpu_memory_fraction;
   mem.activation_bytes =
       options.activation_reserve_bytes +
@@ -190,16 +192,19 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   // Inputs are read at the GEMM's format, outputs written at 16 bits; the inner widths are
   // about half inputs (O, down) and half outputs (QKV, gate/up).
   const double in_out_bytes = gemm_input_bytes_ + act_bytes_;
-  auto activations = [&](double tokens_here, double params, double split, double input_bytes = -1) {
-    const double in_out = input_bytes < 0 ? in_out_bytes : input_bytes + act_bytes_;
+  auto activations_at = [&](double in_out, double tokens_here, double params, double split) {
     return tokens_here * (hidden + params / (2 * hidden * split)) * in_out;
   };
+  auto activations = [&](double tokens_here, double params, double split) {
+    return activations_at(in_out_bytes, tokens_here, params, split);
+  };
   // Attention projections and dense feed-forward: local tokens against this GPU's shard.
-  const double attn_proj =
-      RooflineAt(attention_gemm_peak_, 2 * local_tokens * pc.attention_per_layer / at,
-                 pc.attention_per_layer / at * attention_weight_bytes_ +
-                     activations(local_tokens, pc.attention_per_layer, at, attention_input_bytes_),
-                 gemm_eff);
+  const GemmFormat& af = attention_format_;
+  const double attn_proj = RooflineAt(
+      af.peak, 2 * local_tokens * pc.attention_per_layer / at,
+      pc.attention_per_layer / at * af.weight_bytes +
+          activations_at(af.input_bytes + act_bytes_, local_tokens, pc.attention_per_layer, at),
+      gemm_eff);
   const double dense_mlp = Roofline(2 * local_tokens * pc.dense_mlp_per_layer / at,
                                     pc.dense_mlp_per_layer / at * weight_bytes_ +
                                         activations(local_tokens, pc.dense_mlp_per_layer, at),

@@ -21,6 +21,10 @@ class CostModelTest : public ::testing::Test {
     PrecisionConfig prec;
     prec.weights = w;
     prec.kv_cache = w == Precision::kFp4 ? Precision::kFp8 : w;
+    return Build(model, gpu, p, prec);
+  }
+  InstanceCostModel Build(const std::string& model, const std::string& gpu, Parallelism p,
+                          const PrecisionConfig& prec) {
     auto m = InstanceCostModel::Build(*catalog_.Model(model), *catalog_.Gpu(gpu), p, prec,
                                       *catalog_.Engine("vllm"), 8192);
     EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
@@ -202,13 +206,8 @@ TEST_F(CostModelTest, AttentionProjectionsFollowTheCheckpoint) {
   const ModelSpec model = *catalog_.Model("gpt-oss-20b");
   const ParameterCount p = CountParameters(model);
   auto build = [&](std::optional<Precision> attention) {
-    PrecisionConfig prec;
-    prec.weights = Precision::kFp4;
-    prec.attention_weights = attention;
-    auto m = InstanceCostModel::Build(model, *catalog_.Gpu("b200"), {.tp = 1}, prec,
-                                      *catalog_.Engine("vllm"), 8192);
-    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
-    return std::move(m).value();
+    return Build("gpt-oss-20b", "b200", {.tp = 1},
+                 {.weights = Precision::kFp4, .attention_weights = attention});
   };
   const InstanceCostModel checkpoint = build(std::nullopt);
   const InstanceCostModel fp4 = build(Precision::kFp4);
@@ -227,15 +226,9 @@ TEST_F(CostModelTest, AttentionProjectionsFollowTheCheckpoint) {
 // with 16-bit GEMM inputs they dequantize to BF16 and multiply at its rate. The weights'
 // bytes are the same.
 TEST_F(CostModelTest, WeightOnlyKernelsMultiplyAtTheInputFormat) {
-  const ModelSpec model = *catalog_.Model("llama-3.1-70b");
   auto build = [&](std::optional<Precision> inputs) {
-    PrecisionConfig prec;
-    prec.weights = Precision::kFp4;
-    prec.gemm_inputs = inputs;
-    auto m = InstanceCostModel::Build(model, *catalog_.Gpu("h100-sxm"), {.tp = 4}, prec,
-                                      *catalog_.Engine("vllm"), 8192);
-    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
-    return std::move(m).value();
+    return Build("llama-3.1-70b", "h100-sxm", {.tp = 4},
+                 {.weights = Precision::kFp4, .gemm_inputs = inputs});
   };
   const InstanceCostModel w4a8 = build(std::nullopt);
   const InstanceCostModel w4a16 = build(Precision::kBf16);

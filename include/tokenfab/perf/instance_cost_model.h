@@ -197,9 +197,12 @@ class InstanceCostModel {
   double gemm_peak_ = 0;  // achievable FLOP/s of one GPU at the GEMM format (MAMF)
   // The same three for the attention projections, whose format may differ
   // (AttentionWeightPrecision).
-  double attention_weight_bytes_ = 1;
-  double attention_input_bytes_ = 2;
-  double attention_gemm_peak_ = 0;
+  struct GemmFormat {
+    double weight_bytes = 1;
+    double input_bytes = 2;
+    double peak = 0;
+  };
+  GemmFormat attention_format_;
   double attention_peak_ = 0;
   double link_bandwidth_ = 0;  // per direction, for collectives inside the instance
   SpeculativeConfig speculative_;
