@@ -86,6 +86,7 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"kv_admission", e.kv_admission},
           {"new_token_ratio", e.new_token_ratio},
           {"preemption_order", e.preemption_order},
+          {"cuda_graph_batch_sizes", e.cuda_graph_batch_sizes},
           {"iteration_overhead_s", e.iteration_overhead_s},
           {"per_sequence_overhead_s", e.per_sequence_overhead_s},
           {"gemm_efficiency", e.gemm_efficiency},

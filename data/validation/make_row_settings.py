@@ -4,7 +4,8 @@ tokenfab scenario key, applied by `tokenfab validate|calibrate` as a --set overr
 
 Run from this folder: python3 make_row_settings.py > row_settings.csv
 
-Facts used (1, 2 and 4 are copied; 3 is the one inference, named as such in its source column):
+Facts used (1, 2, 4 and 5 are copied; 3 is the one inference, named as such in its source
+column):
 1. Runtime. raw_measured.csv's `framework` column quotes each source's engine: TensorRT-LLM
    v0.17 "TensorRT engine" (trtllm-bench build + throughput, or gptManagerBenchmark) and the
    v0.14 Triton tensorrtllm_backend run prebuilt TensorRT engines in the C++ executor; v1.0 and
@@ -28,6 +29,11 @@ Facts used (1, 2 and 4 are copied; 3 is the one inference, named as such in its 
    attention_dp_config {enable_balance: true, timeout_iters: 60, batching_wait_iters: 0}
    (/work/shared/facts/engines.md section 1.5, [TL-PERF]). Those rows get
    engine.attention_dp_balance_iters = 60 (batching_wait_iters 0 needs nothing).
+5. CUDA graph sizes of the post-1.0 runs. The post-1.0 overview's YAML sets
+   cuda_graph_config.enable_padding true with batch_sizes [1, 2, 4, 8, 16, 32, 64, 128, 256,
+   384, 512, 1024, 2048, 4096, 8192] (/work/shared/facts/engines.md section 1.5, [TL-PERF]),
+   instead of trtllm-bench's default list (the `trtllm` profile's). Every trt12 row of the
+   PyTorch runtime gets engine.cuda_graph_batch_sizes = that list.
 """
 import csv
 import sys
@@ -39,6 +45,10 @@ TL_PERF_DSR1 = ("github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb461a
                 "docs/source/developer-guide/perf-overview.md (DeepSeek-R1 config: "
                 "attention_dp_config enable_balance true, timeout_iters 60, "
                 "batching_wait_iters 0)")
+TL_PERF_GRAPHS = ("github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb461ac4f0:"
+                  "docs/source/developer-guide/perf-overview.md (YAML: cuda_graph_config "
+                  "enable_padding true, batch_sizes 1 ... 8192)")
+POST_1_0_GRAPH_SIZES = "[1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192]"
 HOPPER = {"h100-sxm", "h200-sxm", "gh200"}
 COUNT_1000 = ("inferred: post-1.0 perf-overview lists no request count for 1000/1000; its "
               "v0.17 and v1.0 predecessors ran 1000/1000 with 3000 requests and this table's "
@@ -58,6 +68,9 @@ def main():
         if "TensorRT engine" in engine or "Triton tensorrtllm_backend" in engine:
             out.writerow([r["id"], "engine.profile", "trtllm-engine",
                           f"raw_measured.csv framework: {engine}"])
+        elif r["id"].startswith("trt12"):
+            out.writerow([r["id"], "engine.cuda_graph_batch_sizes", POST_1_0_GRAPH_SIZES,
+                          TL_PERF_GRAPHS])
         if r["model"].startswith("gpt-oss") and r["gpu"] in HOPPER:
             out.writerow([r["id"], "precision.kv_cache", "bf16", TL_PERF])
         if (r["id"].startswith("trt12") and r["input_tokens"] == "1000"

@@ -135,6 +135,9 @@ def test_catalog_lists_gpus_models_and_engines_with_sources():
     assert c["models"]["gpt-oss-20b"]["attention_unquantized"]
     assert not c["models"]["llama-3.1-70b"]["attention_unquantized"]
     assert all(e["sources"] for e in c["engines"].values())
+    # trtllm-bench pads decode batches to its CUDA graph sizes; vLLM's are not modelled
+    assert c["engines"]["trtllm"]["cuda_graph_batch_sizes"][:4] == [1, 2, 4, 8]
+    assert c["engines"]["vllm"]["cuda_graph_batch_sizes"] == []
 
 
 def test_keys_table():

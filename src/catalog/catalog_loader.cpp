@@ -149,6 +149,29 @@ class EntryReader {
     return value;
   }
 
+  // A list of positive integers in increasing order, e.g. `[1, 2, 4, 8]`.
+  std::vector<int> IncreasingInts(const std::string& key) const {
+    const YAML::Node& node = fields_.at(key);
+    if (!node.IsSequence()) {
+      throw InputError(Where(key) + ": expected a list of positive integers, e.g. [1, 2, 4, 8]");
+    }
+    std::vector<int> values;
+    for (const YAML::Node& item : node) {
+      const std::string text = item.IsScalar() ? item.Scalar() : "";
+      int value = 0;
+      const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || ptr != text.data() + text.size() || value < 1) {
+        throw InputError(Where(key) + ": expected positive integers, got '" + text + "'");
+      }
+      if (!values.empty() && value <= values.back()) {
+        throw InputError(Where(key) + ": sizes must increase, got " + std::to_string(value) +
+                         " after " + std::to_string(values.back()));
+      }
+      values.push_back(value);
+    }
+    return values;
+  }
+
   bool Bool(const std::string& key) const {
     const YAML::Node& node = Scalar(key);
     const std::string& text = node.Scalar();
@@ -298,6 +321,7 @@ class CatalogLoader {
                                        "host_time_per_sequence",
                                        "grouped_gemm_efficiency",
                                        "compute_memory_overlap",
+                                       "cuda_graph_batch_sizes",
                                        "kv_read_efficiency",
                                        "moe_fused_finalize",
                                        "mixed_prefill",
@@ -404,6 +428,8 @@ class CatalogLoader {
     if (r.Has("compute_memory_overlap"))
       e.compute_memory_overlap = r.Fraction("compute_memory_overlap");
     if (r.Has("kv_read_efficiency")) e.kv_read_efficiency = r.Fraction("kv_read_efficiency");
+    if (r.Has("cuda_graph_batch_sizes"))
+      e.cuda_graph_batch_sizes = r.IncreasingInts("cuda_graph_batch_sizes");
     e.sources = r.Sources();
     return e;
   }

@@ -127,6 +127,21 @@ TEST_F(CatalogLoaderTest, UnknownUnitNamesTheUnit) {
   EXPECT_NE(error.find("unknown unit 'TB/sec'"), std::string::npos) << error;
 }
 
+TEST_F(CatalogLoaderTest, CudaGraphSizesMustIncrease) {
+  Write("engines.yaml",
+        Replace(kEngines, "    sources:", "    cuda_graph_batch_sizes: [1, 8, 4]\n    sources:"));
+  const std::string error = LoadError();
+  EXPECT_NE(error.find(Path("engines.yaml") + ":18"), std::string::npos) << error;
+  EXPECT_NE(error.find("key 'cuda_graph_batch_sizes': sizes must increase, got 4 after 8"),
+            std::string::npos)
+      << error;
+  Write("engines.yaml",
+        Replace(kEngines, "    sources:", "    cuda_graph_batch_sizes: [1, 8, 16]\n    sources:"));
+  const Result<Catalog> catalog = Catalog::Load(dir_.string());
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  EXPECT_EQ(catalog->Engine("test-engine")->cuda_graph_batch_sizes, (std::vector<int>{1, 8, 16}));
+}
+
 TEST_F(CatalogLoaderTest, BareNumberNeedsAUnit) {
   Write("gpus.yaml", Replace(kGpus, "hbm: 10 GB", "hbm: 10"));
   EXPECT_NE(LoadError().find("needs a unit, e.g. '80 GB'"), std::string::npos);

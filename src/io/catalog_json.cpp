@@ -45,6 +45,7 @@ nlohmann::json EngineJson(const EngineProfile& e) {
           {"kv_admission", e.kv_admission},
           {"new_token_ratio", e.new_token_ratio},
           {"preemption_order", e.preemption_order},
+          {"cuda_graph_batch_sizes", e.cuda_graph_batch_sizes},
           {"iteration_overhead_ms", e.iteration_overhead_s * 1e3},
           {"sources", e.sources}};
 }

@@ -502,6 +502,31 @@ void ReadClasses(const Reader& r, Scenario& s) {
   }
 }
 
+// engine.cuda_graph_batch_sizes: increasing positive integers, or [] for none.
+std::vector<int> GraphBatchSizes(const Located& l) {
+  const std::string expected =
+      ": key 'engine.cuda_graph_batch_sizes' must be a list of increasing positive integers, "
+      "e.g. [1, 2, 4, 8, 16, 32, 64, 128], or [] for no padding";
+  if (!l.node.IsSequence())
+    throw InputError(l.where + expected + ", got '" + YAML::Dump(l.node) + "'");
+  std::vector<int> sizes;
+  for (const YAML::Node& item : l.node) {
+    long long v = 0;
+    try {
+      if (!item.IsScalar()) throw YAML::Exception(YAML::Mark::null_mark(), "not a scalar");
+      v = item.as<long long>();
+    } catch (const YAML::Exception&) {
+      throw InputError(l.where + expected + ", got '" + YAML::Dump(item) + "'");
+    }
+    if (v < 1 || v > 1'000'000 || (!sizes.empty() && v <= sizes.back())) {
+      throw InputError(l.where + expected + ", got " + std::to_string(v) +
+                       (sizes.empty() ? "" : " after " + std::to_string(sizes.back())));
+    }
+    sizes.push_back(static_cast<int>(v));
+  }
+  return sizes;
+}
+
 // A precision key that may also say "auto" (its default); "" when absent.
 std::string PrecisionOrAuto(const Reader& r, const std::string& key) {
   if (!r.Has(key)) return "";
@@ -541,6 +566,9 @@ Scenario ReadScenario(const Reader& r, Scenario s) {
   if (r.Has("engine.mixed_prefill")) s.mixed_prefill = r.As<bool>("engine.mixed_prefill");
   if (r.Has("engine.preemption_order")) {
     s.preemption_order = r.Choice("engine.preemption_order", {"newest", "fewest_outputs"});
+  }
+  if (r.Has("engine.cuda_graph_batch_sizes")) {
+    s.cuda_graph_batch_sizes = GraphBatchSizes(r.Get("engine.cuda_graph_batch_sizes"));
   }
   if (r.Has("engine.kv_admission")) {
     s.kv_admission = r.Choice("engine.kv_admission", {"on_demand", "reserve_full"});

@@ -197,6 +197,22 @@ TEST(ScenarioParser, LengthDistributions) {
   EXPECT_EQ(fixed->workload.input.max, 512);
 }
 
+TEST(ScenarioParser, CudaGraphBatchSizes) {
+  auto sizes = ParseScenario("engine:\n  cuda_graph_batch_sizes: [1, 2, 4, 256]\n", "s.yaml");
+  ASSERT_TRUE(sizes.ok()) << sizes.error().message;
+  EXPECT_EQ(sizes->cuda_graph_batch_sizes, (std::vector<int>{1, 2, 4, 256}));
+  auto none =
+      ParseScenario("model: llama-3.1-8b\n", "s.yaml", {"engine.cuda_graph_batch_sizes=[]"});
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(none->cuda_graph_batch_sizes, std::vector<int>{});
+  for (const char* bad : {"[4, 2]", "[0, 8]", "[1, two]", "128", "{a: 1}"}) {
+    const std::string e =
+        ParseError("engine:\n  cuda_graph_batch_sizes: " + std::string(bad) + "\n");
+    EXPECT_TRUE(Contains(e, "s.yaml:2")) << bad << " -> " << e;
+    EXPECT_TRUE(Contains(e, "increasing positive integers")) << bad << " -> " << e;
+  }
+}
+
 TEST(ScenarioParser, LengthDistributionErrors) {
   struct Case {
     const char* value;

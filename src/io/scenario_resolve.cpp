@@ -330,6 +330,7 @@ nlohmann::json ConfigJson(const ResolvedScenario& r) {
       {"kv_admission", c.kv_admission == KvAdmission::kReserveFull ? "reserve_full" : "on_demand"},
       {"schedule_conservativeness", s.schedule_conservativeness},
       {"preemption_order", c.preempt_fewest_outputs ? "fewest_outputs" : "newest"},
+      {"cuda_graph_batch_sizes", r.engine.cuda_graph_batch_sizes},
       {"new_token_ratio", InitialNewTokenRatio(s, r, s.parallelism.AttentionDataParallel())}};
   j["router"] = {{"policy", s.router}};
   j["workload"] = {{"kind", s.workload_kind},
@@ -426,6 +427,7 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     r.precision.gemm_inputs = ParsePrecision(s.gemm_input_precision);
     if (s.gpu_memory_fraction) r.engine.gpu_memory_fraction = *s.gpu_memory_fraction;
     if (s.iteration_overhead_s) r.engine.iteration_overhead_s = *s.iteration_overhead_s;
+    if (s.cuda_graph_batch_sizes) r.engine.cuda_graph_batch_sizes = *s.cuda_graph_batch_sizes;
     ResolveCounts(s, r);
     ResolveWorkload(s, r);
     ResolveScheduler(s, r);
@@ -467,6 +469,14 @@ Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog
     r.config = ConfigJson(r);
     return r;
   });
+}
+
+CostModelOptions PoolCostOptions(const DeploymentSpec& d, const PoolSpec& p) {
+  CostModelOptions options = d.cost_options;
+  const int ranks = p.parallelism.AttentionDataParallel();
+  const int per_rank = (p.scheduler.max_batch_size + ranks - 1) / ranks;
+  options.cuda_graph_sizes = CapturedGraphSizes(d.engine.cuda_graph_batch_sizes, per_rank);
+  return options;
 }
 
 }  // namespace tokenfab

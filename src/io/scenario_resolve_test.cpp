@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "scenario_test_util.h"
 #include "tokenfab/io/scenario.h"
 #include "tokenfab/perf/batch_limits.h"
@@ -208,6 +210,40 @@ TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
   EXPECT_GT(rank.max_batch_size, 64);  // the weights are split over the 4 GPUs
   EXPECT_EQ(r->serve.scheduler.max_batch_size, 4 * rank.max_batch_size);
   EXPECT_EQ(r->serve.scheduler.max_num_tokens, 4 * rank.max_num_tokens);
+}
+
+// trtllm-bench captures CUDA graphs with padding at the listed sizes below the runtime
+// max_batch_size (a rank's under attention DP) and at that maximum (engines.md 1.1-1.2).
+TEST(ScenarioResolve, CudaGraphSizesEndAtTheRuntimeBatchLimit) {
+  auto r = Resolve(kDeepSeekDep4 +
+                   "engine:\n  profile: trtllm\n"
+                   "workload:\n  kind: offline\n  num_requests: 100\n  input_tokens: 1024\n"
+                   "  output_tokens: 1024\n");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  const PoolSpec& pool = r->deployments[0].pools[0];
+  const int rank_max = r->batch_limits.max_batch_size;
+  const std::vector<int> sizes = PoolCostOptions(r->deployments[0], pool).cuda_graph_sizes;
+  ASSERT_FALSE(sizes.empty());
+  EXPECT_EQ(sizes.back(), rank_max);
+  EXPECT_EQ(pool.scheduler.max_batch_size, 4 * rank_max);
+  EXPECT_EQ(sizes.front(), 1);
+  EXPECT_TRUE(std::is_sorted(sizes.begin(), sizes.end()));
+  EXPECT_EQ(r->config["engine"]["cuda_graph_batch_sizes"].size(),
+            r->engine.cuda_graph_batch_sizes.size());
+  EXPECT_EQ(CapturedGraphSizes({1, 2, 4, 8, 256, 512}, 300),
+            (std::vector<int>{1, 2, 4, 8, 256, 300}));
+  EXPECT_EQ(CapturedGraphSizes({}, 300), std::vector<int>{});
+
+  auto off = Resolve(kDeepSeekDep4 + "engine:\n  profile: trtllm\n  cuda_graph_batch_sizes: []\n");
+  ASSERT_TRUE(off.ok()) << ErrorOf(off);
+  EXPECT_TRUE(
+      PoolCostOptions(off->deployments[0], off->deployments[0].pools[0]).cuda_graph_sizes.empty());
+  auto vllm = Resolve(
+      "model: llama-3.1-8b\nhardware:\n  gpu: h100-sxm\n  num_gpus: 1\n"
+      "parallelism:\n  tp: 1\nengine:\n  profile: vllm\n");
+  ASSERT_TRUE(vllm.ok()) << ErrorOf(vllm);
+  EXPECT_TRUE(PoolCostOptions(vllm->deployments[0], vllm->deployments[0].pools[0])
+                  .cuda_graph_sizes.empty());
 }
 
 // TensorRT-LLM's max_batch_size / max_num_tokens are each attention-DP rank's; SGLang's the

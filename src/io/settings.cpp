@@ -63,6 +63,12 @@ constexpr std::array kSettings = {
                 "which running decode a preemption frees first: newest (vLLM) or fewest_outputs "
                 "(SGLang: fewest tokens generated, then longest prompt); the profile's default "
                 "when omitted"},
+    SettingInfo{"engine.cuda_graph_batch_sizes", SettingType::kStructure, "",
+                "decode batch sizes (sequences per attention-DP rank) of the CUDA graphs the "
+                "engine captures with padding, e.g. [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]; a "
+                "decode-only batch runs the smallest that holds it, padded rows included, and "
+                "max_batch_size is captured too; [] = no padding; the profile's default when "
+                "omitted"},
     SettingInfo{"engine.kv_admission", SettingType::kString, "",
                 "on_demand (allocate as computed, preempt by recompute) or reserve_full "
                 "(reserve prompt + output at admission); the profile's default when omitted"},

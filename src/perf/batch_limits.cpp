@@ -57,4 +57,14 @@ BatchLimits TrtllmBenchLimits(const ModelSpec& model, const GpuSpec& gpu, const 
   return {static_cast<int>(bs), static_cast<int>(tokens)};
 }
 
+std::vector<int> CapturedGraphSizes(const std::vector<int>& listed, int max_batch_size) {
+  std::vector<int> sizes;
+  if (listed.empty() || max_batch_size < 1) return sizes;
+  for (const int s : listed) {
+    if (s < max_batch_size) sizes.push_back(s);
+  }
+  sizes.push_back(max_batch_size);
+  return sizes;
+}
+
 }  // namespace tokenfab

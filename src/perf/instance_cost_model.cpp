@@ -172,7 +172,8 @@ double InstanceCostModel::RooflineAt(double peak, double flops, double bytes,
 }
 
 // One GPU's time through all layers (stages run one after another for one batch).
-double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& cost) const {
+double InstanceCostModel::LayerStackSeconds(const BatchShape& b, const BatchShape& batch,
+                                            IterationCost& cost) const {
   const ModelSpec& m = model_;
   const ParameterCount& pc = params_;
   const int g = parallelism_.GpusPerStage();
@@ -254,7 +255,7 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, IterationCost& 
   const double head = HeadSeconds(b.decode_sequences * b.tokens_per_decode + b.prefill_completions);
 
   cost.gemm_s = gemm + head;
-  cost.attention_s = AttentionSeconds(b);
+  cost.attention_s = AttentionSeconds(batch);
   return cost.gemm_s + cost.attention_s;
 }
 
@@ -383,11 +384,32 @@ double InstanceCostModel::CommunicationSeconds(const BatchShape& b) const {
   return seconds;
 }
 
+// CUDA graphs run only iterations without prompt chunks (engines.md 1.4); with padding every
+// rank runs the graph of the smallest captured size that holds the busiest rank's sequences,
+// and the padding rows go through every GEMM, collective and the output head. Their attention
+// is not counted (a padding row holds no context), nor their host work. A batch above the
+// largest size runs without a graph, unpadded.
+BatchShape InstanceCostModel::GraphBatch(const BatchShape& batch) const {
+  const std::vector<int>& sizes = options_.cuda_graph_sizes;
+  if (sizes.empty() || batch.prefill_tokens != 0 || batch.prefill_sequences != 0 ||
+      batch.decode_sequences <= 0) {
+    return batch;
+  }
+  const int dp = static_cast<int>(parallelism_.AttentionDataParallel());
+  const int per_rank = (batch.decode_sequences + dp - 1) / dp;
+  const auto it = std::lower_bound(sizes.begin(), sizes.end(), per_rank);
+  if (it == sizes.end()) return batch;
+  BatchShape graph = batch;
+  graph.decode_sequences = *it * dp;
+  return graph;
+}
+
 IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   IterationCost cost;
   if (batch.Empty()) return cost;
-  const double compute = LayerStackSeconds(batch, cost);
-  cost.communication_s = CommunicationSeconds(batch);
+  const BatchShape graph = GraphBatch(batch);
+  const double compute = LayerStackSeconds(graph, batch, cost);
+  cost.communication_s = CommunicationSeconds(graph);
   WithOverheads(batch, compute, cost);
   return cost;
 }

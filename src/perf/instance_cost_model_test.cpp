@@ -104,6 +104,54 @@ TEST_F(CostModelTest, HostTimePerSequenceShowsOnlyWhereLongerThanTheGpu) {
   EXPECT_GT(c.overhead_s, 0);
 }
 
+// With CUDA graph padding a decode-only batch runs the graph of the smallest captured size that
+// holds it: its GEMMs, collectives and head compute the padded rows, its attention only the
+// real ones. Batches with a prompt chunk, and batches above the largest size, run unpadded.
+TEST_F(CostModelTest, CudaGraphPaddingComputesThePaddedRows) {
+  PrecisionConfig prec;
+  prec.weights = Precision::kFp8;
+  prec.kv_cache = Precision::kFp8;
+  const EngineProfile& engine = *catalog_.Engine("vllm");
+  auto build = [&](const std::string& model, Parallelism p, std::vector<int> sizes) {
+    CostModelOptions options;
+    options.cuda_graph_sizes = std::move(sizes);
+    auto m = InstanceCostModel::Build(*catalog_.Model(model), *catalog_.Gpu("h100-sxm"), p, prec,
+                                      engine, 8192, options);
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return std::move(m).value();
+  };
+  const InstanceCostModel plain = build("llama-3.1-8b", {.tp = 1}, {});
+  const InstanceCostModel graphs = build("llama-3.1-8b", {.tp = 1}, {128, 256});
+  auto decode = [](int n) {
+    BatchShape b;
+    b.decode_sequences = n;
+    b.decode_context_tokens = 1000.0 * n;
+    return b;
+  };
+  BatchShape padded = decode(130);
+  padded.decode_sequences = 256;  // the 130 sequences' context, 256 rows through the GEMMs
+  EXPECT_DOUBLE_EQ(graphs.Cost(decode(130)).gemm_s, plain.Cost(padded).gemm_s);
+  EXPECT_DOUBLE_EQ(graphs.Cost(decode(130)).attention_s, plain.Cost(decode(130)).attention_s);
+  EXPECT_GT(graphs.Cost(decode(130)).seconds, plain.Cost(decode(130)).seconds);
+  EXPECT_DOUBLE_EQ(graphs.Cost(decode(256)).seconds, plain.Cost(decode(256)).seconds);
+  EXPECT_DOUBLE_EQ(graphs.Cost(decode(300)).seconds, plain.Cost(decode(300)).seconds);
+  BatchShape mixed = decode(130);
+  mixed.prefill_tokens = 100;
+  mixed.prefill_sequences = 1;
+  mixed.prefill_attention_pairs = 100.0 * 101 / 2;
+  EXPECT_DOUBLE_EQ(graphs.Cost(mixed).seconds, plain.Cost(mixed).seconds);
+  DecodeCostCache cache;
+  EXPECT_DOUBLE_EQ(graphs.Cost(decode(130), cache).seconds, graphs.Cost(decode(130)).seconds);
+  EXPECT_DOUBLE_EQ(graphs.Cost(decode(130), cache).seconds, graphs.Cost(decode(130)).seconds);
+
+  // Attention DP: the sizes are a rank's; every rank pads to the busiest one's graph
+  // (130 sequences on 4 ranks: 33 on the busiest, graph 64, 256 rows in all).
+  const Parallelism dep4{.tp = 1, .ep = 4, .attention_dp = true};
+  const InstanceCostModel dep_plain = build("qwen3-30b-a3b", dep4, {});
+  const InstanceCostModel dep_graphs = build("qwen3-30b-a3b", dep4, {32, 64});
+  EXPECT_DOUBLE_EQ(dep_graphs.Cost(decode(130)).gemm_s, dep_plain.Cost(padded).gemm_s);
+}
+
 // compute_memory_overlap 1 is the roofline max; below 1 part of the shorter time shows.
 TEST_F(CostModelTest, PartialOverlapAddsPartOfTheShorterTime) {
   EngineProfile engine = *catalog_.Engine("vllm");

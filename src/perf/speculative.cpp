@@ -35,7 +35,7 @@ double InstanceCostModel::DraftSeconds(const BatchShape& b) const {
     case SpeculativeMethod::kMtp: {
       IterationCost parts;
       const double head = HeadSeconds(step.decode_sequences);
-      const double stack = LayerStackSeconds(step, parts) - head;
+      const double stack = LayerStackSeconds(step, step, parts) - head;
       const double layers = std::max(1, model_.num_layers);
       return k * ((stack + CommunicationSeconds(step)) / layers + head);
     }

@@ -357,7 +357,7 @@ Result<std::unique_ptr<Emulator>> Emulator::Create(const ResolvedScenario& s,
   const DeploymentSpec& d = s.deployments.front();
   const PoolSpec& pool = d.pools.front();
   auto cost = InstanceCostModel::Build(d.model, d.gpu, pool.parallelism, d.precision, d.engine,
-                                       pool.scheduler.max_num_tokens, d.cost_options);
+                                       pool.scheduler.max_num_tokens, PoolCostOptions(d, pool));
   if (!cost) return Error{s.scenario.origin + ": " + cost.error().message};
   if (!(options.time_scale > 0)) return Error{"the time scale must be positive"};
   auto impl = std::make_unique<Impl>(s, options, std::move(cost).value());

@@ -60,7 +60,7 @@ Result<SimulateOutput> RunSimulate(const ResolvedScenario& resolved,
     for (std::size_t i = 0; i < d.pools.size(); ++i) {
       const PoolSpec& p = d.pools[i];
       const bool decodes = p.role != InstanceRole::kPrefill;
-      CostModelOptions options = d.cost_options;
+      CostModelOptions options = PoolCostOptions(d, p);
       const InstanceCostModel* draft = nullptr;
       if (decodes && d.draft_model) {
         auto built = BuildDraft(d, p, out.draft_models);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tokenfab {
 
@@ -54,6 +55,11 @@ struct EngineProfile {
   // "fewest_outputs" (SGLang's retraction_policy "length": the fewest tokens generated, then
   // the longest prompt).
   std::string preemption_order = "newest";
+  // Batch sizes (sequences per attention-DP rank) of the CUDA graphs captured for decode-only
+  // iterations with padding on (TensorRT-LLM's cuda_graph_config.enable_padding): a batch of
+  // n runs the graph of the smallest size >= n and computes the padded rows too. The runtime
+  // max_batch_size is captured as well and larger sizes are not. Empty: no padding modelled.
+  std::vector<int> cuda_graph_batch_sizes;
 
   // Per-iteration host time not hidden behind GPU work (scheduling, sampling, launches), s.
   double iteration_overhead_s = 0;

@@ -64,6 +64,8 @@ struct Scenario {
   std::optional<double> gpu_memory_fraction;
   double schedule_conservativeness = 1.0;      // SGLang's; scales the profile's new_token_ratio
   std::optional<double> iteration_overhead_s;  // engine.iteration_overhead
+  // engine.cuda_graph_batch_sizes; empty list: no padding; absent: the profile's.
+  std::optional<std::vector<int>> cuda_graph_batch_sizes;
   std::string router;
   std::string workload_kind;
   WorkloadSpec workload;  // lengths, rates and counts (trace filled in at resolution)
@@ -158,5 +160,9 @@ struct ResolvedScenario {
 };
 
 Result<ResolvedScenario> ResolveScenario(const Scenario& scenario, const Catalog& catalog);
+
+// The cost-model options of one pool's instances: the deployment's, with the CUDA graph sizes
+// its engine captures at the pool's batch limit.
+CostModelOptions PoolCostOptions(const DeploymentSpec& d, const PoolSpec& p);
 
 }  // namespace tokenfab

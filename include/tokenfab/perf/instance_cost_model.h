@@ -64,6 +64,9 @@ struct CostModelOptions {
   // KV cache: its weights on one GPU, and its KV of one token on one GPU.
   double extra_weight_bytes = 0;
   double extra_kv_bytes_per_token = 0;
+  // Captured CUDA graph batch sizes per attention-DP rank, ascending (CapturedGraphSizes);
+  // empty: decode-only batches run unpadded.
+  std::vector<int> cuda_graph_sizes;
 };
 
 class InstanceCostModel {
@@ -126,9 +129,14 @@ class InstanceCostModel {
   InstanceCostModel() = default;
   // Sets cost.gemm_s (which must depend only on the batch's token counts, not on its
   // context: DecodeCostCache) and cost.attention_s; returns their sum.
-  double LayerStackSeconds(const BatchShape& batch, IterationCost& cost) const;
+  // `graph` is the batch the GEMMs compute (GraphBatch), `batch` the one attention reads.
+  double LayerStackSeconds(const BatchShape& graph, const BatchShape& batch,
+                           IterationCost& cost) const;
   double AttentionSeconds(const BatchShape& batch) const;
   double PrefillRanks(const BatchShape& batch) const;
+  // The batch its GEMMs and collectives compute: a decode-only batch padded up to its CUDA
+  // graph's size (options_.cuda_graph_sizes), else the batch itself.
+  BatchShape GraphBatch(const BatchShape& batch) const;
   // Adds drafting, host and fixed overheads and energy to a cost whose compute and
   // communication are known. In place: a cost passed by value went through the stack in
   // pieces, and reading it back stalled (store forwarding), 4% of a factory run.
