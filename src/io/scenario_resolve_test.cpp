@@ -195,14 +195,16 @@ const std::string kDeepSeekDep4 =
     "model: deepseek-r1\nhardware:\n  gpu: b200\n  num_gpus: 4\n"
     "parallelism:\n  tp: 1\n  ep: 4\n  attention_dp: true\n"
     "precision:\n  weights: fp4\n";
+// trtllm-bench's offline run: all requests at once, limits from its heuristic.
+const std::string kTrtllmBenchOffline =
+    "engine:\n  profile: trtllm\n"
+    "workload:\n  kind: offline\n  num_requests: 100\n  input_tokens: 1024\n"
+    "  output_tokens: 1024\n";
 
 // Regression: DeepSeek-R1 DEP4 on B200 ran with the heuristic's floor of 64 sequences for the
 // whole instance (weights counted on one GPU, limits not per rank), 4x too slow.
 TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
-  auto r = Resolve(kDeepSeekDep4 +
-                   "engine:\n  profile: trtllm\n"
-                   "workload:\n  kind: offline\n  num_requests: 100\n  input_tokens: 1024\n"
-                   "  output_tokens: 1024\n");
+  auto r = Resolve(kDeepSeekDep4 + kTrtllmBenchOffline);
   ASSERT_TRUE(r.ok()) << ErrorOf(r);
   const BatchLimits rank =
       TrtllmBenchLimits(r->model, r->gpu, {.tp = 1, .ep = 4, .attention_dp = true}, r->precision,
@@ -215,10 +217,7 @@ TEST(ScenarioResolve, TrtllmBenchLimitsUnderAttentionDpArePerRank) {
 // trtllm-bench captures CUDA graphs with padding at the listed sizes below the runtime
 // max_batch_size (a rank's under attention DP) and at that maximum (engines.md 1.1-1.2).
 TEST(ScenarioResolve, CudaGraphSizesEndAtTheRuntimeBatchLimit) {
-  auto r = Resolve(kDeepSeekDep4 +
-                   "engine:\n  profile: trtllm\n"
-                   "workload:\n  kind: offline\n  num_requests: 100\n  input_tokens: 1024\n"
-                   "  output_tokens: 1024\n");
+  auto r = Resolve(kDeepSeekDep4 + kTrtllmBenchOffline);
   ASSERT_TRUE(r.ok()) << ErrorOf(r);
   const PoolSpec& pool = r->deployments[0].pools[0];
   const int rank_max = r->batch_limits.max_batch_size;

@@ -389,25 +389,27 @@ double InstanceCostModel::CommunicationSeconds(const BatchShape& b) const {
 // and the padding rows go through every GEMM, collective and the output head. Their attention
 // is not counted (a padding row holds no context), nor their host work. A batch above the
 // largest size runs without a graph, unpadded.
-BatchShape InstanceCostModel::GraphBatch(const BatchShape& batch) const {
+bool InstanceCostModel::PadToGraph(const BatchShape& batch, BatchShape& padded) const {
   const std::vector<int>& sizes = options_.cuda_graph_sizes;
   if (sizes.empty() || batch.prefill_tokens != 0 || batch.prefill_sequences != 0 ||
       batch.decode_sequences <= 0) {
-    return batch;
+    return false;
   }
   const int dp = static_cast<int>(parallelism_.AttentionDataParallel());
   const int per_rank = (batch.decode_sequences + dp - 1) / dp;
   const auto it = std::lower_bound(sizes.begin(), sizes.end(), per_rank);
-  if (it == sizes.end()) return batch;
-  BatchShape graph = batch;
-  graph.decode_sequences = *it * dp;
-  return graph;
+  if (it == sizes.end()) return false;
+  padded = batch;
+  padded.decode_sequences = *it * dp;
+  return true;
 }
 
 IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   IterationCost cost;
   if (batch.Empty()) return cost;
-  const BatchShape graph = GraphBatch(batch);
+  BatchShape padded;
+  const BatchShape& graph =
+      !options_.cuda_graph_sizes.empty() && PadToGraph(batch, padded) ? padded : batch;
   const double compute = LayerStackSeconds(graph, batch, cost);
   cost.communication_s = CommunicationSeconds(graph);
   WithOverheads(batch, compute, cost);

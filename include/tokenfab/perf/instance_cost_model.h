@@ -129,14 +129,14 @@ class InstanceCostModel {
   InstanceCostModel() = default;
   // Sets cost.gemm_s (which must depend only on the batch's token counts, not on its
   // context: DecodeCostCache) and cost.attention_s; returns their sum.
-  // `graph` is the batch the GEMMs compute (GraphBatch), `batch` the one attention reads.
+  // `graph` is the batch the GEMMs compute (PadToGraph), `batch` the one attention reads.
   double LayerStackSeconds(const BatchShape& graph, const BatchShape& batch,
                            IterationCost& cost) const;
   double AttentionSeconds(const BatchShape& batch) const;
   double PrefillRanks(const BatchShape& batch) const;
-  // The batch its GEMMs and collectives compute: a decode-only batch padded up to its CUDA
-  // graph's size (options_.cuda_graph_sizes), else the batch itself.
-  BatchShape GraphBatch(const BatchShape& batch) const;
+  // A decode-only batch padded up to its CUDA graph's size (options_.cuda_graph_sizes), the
+  // batch its GEMMs and collectives compute, into `padded`; false (untouched) when none applies.
+  bool PadToGraph(const BatchShape& batch, BatchShape& padded) const;
   // Adds drafting, host and fixed overheads and energy to a cost whose compute and
   // communication are known. In place: a cost passed by value went through the stack in
   // pieces, and reading it back stalled (store forwarding), 4% of a factory run.
