@@ -4,7 +4,7 @@ tokenfab scenario key, applied by `tokenfab validate|calibrate` as a --set overr
 
 Run from this folder: python3 make_row_settings.py > row_settings.csv
 
-Facts used (1, 2, 4 and 5 are copied; 3 is the one inference, named as such in its source
+Facts used (1, 2, 4, 5 and 6 are copied; 3 is the one inference, named as such in its source
 column):
 1. Runtime. raw_measured.csv's `framework` column quotes each source's engine: TensorRT-LLM
    v0.17 "TensorRT engine" (trtllm-bench build + throughput, or gptManagerBenchmark) and the
@@ -34,6 +34,12 @@ column):
    384, 512, 1024, 2048, 4096, 8192] (/work/shared/facts/engines.md section 1.5, [TL-PERF]),
    instead of trtllm-bench's default list (the `trtllm` profile's). Every trt12 row of the
    PyTorch runtime gets engine.cuda_graph_batch_sizes = that list.
+6. KV-cache memory fraction of the performance overviews. "kv_cache_free_gpu_mem_fraction was
+   0.95 in most cases" for the v0.17, v1.0 and post-1.0 tables (../shared/validation/README.md;
+   /work/shared/facts/engines.md section 1.2: trtllm-bench's default is 0.90, "published runs
+   commonly use 0.95, falling back to 0.90 or lower on OOM", [TB-THR] [TL-PERF]); which runs
+   fell back is not stated. Every trt17, trt10 and trt12 row gets engine.gpu_memory_fraction =
+   0.95.
 """
 import csv
 import sys
@@ -49,6 +55,9 @@ TL_PERF_GRAPHS = ("github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb46
                   "docs/source/developer-guide/perf-overview.md (YAML: cuda_graph_config "
                   "enable_padding true, batch_sizes 1 ... 8192)")
 POST_1_0_GRAPH_SIZES = "[1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192]"
+KV_FRACTION = ("../shared/validation/README.md (TensorRT-LLM perf overviews: "
+               "kv_cache_free_gpu_mem_fraction was 0.95 \"in most cases\") and engines.md 1.2 "
+               "[TB-THR] [TL-PERF]")
 HOPPER = {"h100-sxm", "h200-sxm", "gh200"}
 COUNT_1000 = ("inferred: post-1.0 perf-overview lists no request count for 1000/1000; its "
               "v0.17 and v1.0 predecessors ran 1000/1000 with 3000 requests and this table's "
@@ -71,6 +80,8 @@ def main():
         elif r["id"].startswith("trt12"):
             out.writerow([r["id"], "engine.cuda_graph_batch_sizes", POST_1_0_GRAPH_SIZES,
                           TL_PERF_GRAPHS])
+        if r["id"][:5] in ("trt17", "trt10", "trt12"):
+            out.writerow([r["id"], "engine.gpu_memory_fraction", "0.95", KV_FRACTION])
         if r["model"].startswith("gpt-oss") and r["gpu"] in HOPPER:
             out.writerow([r["id"], "precision.kv_cache", "bf16", TL_PERF])
         if (r["id"].startswith("trt12") and r["input_tokens"] == "1000"
