@@ -172,7 +172,7 @@ double InstanceCostModel::RooflineAt(double peak, double flops, double bytes,
 }
 
 // One GPU's time through all layers (stages run one after another for one batch).
-double InstanceCostModel::LayerStackSeconds(const BatchShape& b, const BatchShape& batch,
+double InstanceCostModel::LayerStackSeconds(const BatchShape& b, const BatchShape& attended,
                                             IterationCost& cost) const {
   const ModelSpec& m = model_;
   const ParameterCount& pc = params_;
@@ -255,7 +255,7 @@ double InstanceCostModel::LayerStackSeconds(const BatchShape& b, const BatchShap
   const double head = HeadSeconds(b.decode_sequences * b.tokens_per_decode + b.prefill_completions);
 
   cost.gemm_s = gemm + head;
-  cost.attention_s = AttentionSeconds(batch);
+  cost.attention_s = AttentionSeconds(attended);
   return cost.gemm_s + cost.attention_s;
 }
 
@@ -408,8 +408,7 @@ IterationCost InstanceCostModel::Cost(const BatchShape& batch) const {
   IterationCost cost;
   if (batch.Empty()) return cost;
   BatchShape padded;
-  const BatchShape& graph =
-      !options_.cuda_graph_sizes.empty() && PadToGraph(batch, padded) ? padded : batch;
+  const BatchShape& graph = PadToGraph(batch, padded) ? padded : batch;
   const double compute = LayerStackSeconds(graph, batch, cost);
   cost.communication_s = CommunicationSeconds(graph);
   WithOverheads(batch, compute, cost);

@@ -129,8 +129,9 @@ class InstanceCostModel {
   InstanceCostModel() = default;
   // Sets cost.gemm_s (which must depend only on the batch's token counts, not on its
   // context: DecodeCostCache) and cost.attention_s; returns their sum.
-  // `graph` is the batch the GEMMs compute (PadToGraph), `batch` the one attention reads.
-  double LayerStackSeconds(const BatchShape& graph, const BatchShape& batch,
+  // `b` is the batch the GEMMs compute (padded by PadToGraph), `attended` the real one whose
+  // KV attention reads.
+  double LayerStackSeconds(const BatchShape& b, const BatchShape& attended,
                            IterationCost& cost) const;
   double AttentionSeconds(const BatchShape& batch) const;
   double PrefillRanks(const BatchShape& batch) const;
