@@ -111,7 +111,7 @@ TEST_F(CostModelTest, CudaGraphPaddingComputesThePaddedRows) {
   PrecisionConfig prec;
   prec.weights = Precision::kFp8;
   prec.kv_cache = Precision::kFp8;
-  const EngineProfile& engine = *catalog_.Engine("vllm");
+  const EngineProfile engine = *catalog_.Engine("vllm");  // by value: Engine() returns a copy
   auto build = [&](const std::string& model, Parallelism p, std::vector<int> sizes) {
     CostModelOptions options;
     options.cuda_graph_sizes = std::move(sizes);
