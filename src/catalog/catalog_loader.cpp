@@ -153,23 +153,13 @@ class EntryReader {
   std::vector<int> IncreasingInts(const std::string& key) const {
     const YAML::Node& node = fields_.at(key);
     if (!node.IsSequence()) {
-      throw InputError(Where(key) + ": expected a list of positive integers, e.g. [1, 2, 4, 8]");
+      throw InputError(Where(key) +
+                       ": expected a list of increasing positive integers, e.g. "
+                       "[1, 2, 4, 8]");
     }
-    std::vector<int> values;
-    for (const YAML::Node& item : node) {
-      const std::string text = item.IsScalar() ? item.Scalar() : "";
-      int value = 0;
-      const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (ec != std::errc() || ptr != text.data() + text.size() || value < 1) {
-        throw InputError(Where(key) + ": expected positive integers, got '" + text + "'");
-      }
-      if (!values.empty() && value <= values.back()) {
-        throw InputError(Where(key) + ": sizes must increase, got " + std::to_string(value) +
-                         " after " + std::to_string(values.back()));
-      }
-      values.push_back(value);
-    }
-    return values;
+    std::vector<std::string> items;
+    for (const YAML::Node& item : node) items.push_back(item.IsScalar() ? item.Scalar() : "");
+    return ParseIncreasingSizes(items, Where(key));
   }
 
   bool Bool(const std::string& key) const {

@@ -112,4 +112,23 @@ double ParseQuantity(std::string_view text, Dimension dimension, const std::stri
   return value * it->second;
 }
 
+std::vector<int> ParseIncreasingSizes(const std::vector<std::string>& items,
+                                      const std::string& where) {
+  const std::string expected = "; expected increasing positive integers, e.g. [1, 2, 4, 8]";
+  std::vector<int> sizes;
+  for (const std::string& text : items) {
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value < 1 || value > 1'000'000) {
+      throw InputError(where + ": '" + text + "' is not a positive integer up to 10^6" + expected);
+    }
+    if (!sizes.empty() && value <= sizes.back()) {
+      throw InputError(where + ": sizes must increase, got " + std::to_string(value) + " after " +
+                       std::to_string(sizes.back()) + expected);
+    }
+    sizes.push_back(value);
+  }
+  return sizes;
+}
+
 }  // namespace tokenfab

@@ -66,5 +66,25 @@ TEST(RandomStream, DistributionMeansAreRight) {
   EXPECT_NEAR(normal_sum / n, 1.0, 0.03);
 }
 
+TEST(IncreasingSizes, ParsesAndNamesTheFirstBadItem) {
+  EXPECT_EQ(ParseIncreasingSizes({"1", "8", "256"}, "f:1"), (std::vector<int>{1, 8, 256}));
+  EXPECT_TRUE(ParseIncreasingSizes({}, "f:1").empty());
+  auto error = [](const std::vector<std::string>& items) {
+    try {
+      ParseIncreasingSizes(items, "f.yaml:3 key 'sizes'");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string expected = "; expected increasing positive integers, e.g. [1, 2, 4, 8]";
+  EXPECT_EQ(error({"1", "8", "4"}),
+            "f.yaml:3 key 'sizes': sizes must increase, got 4 after 8" + expected);
+  EXPECT_EQ(error({"1", "two"}),
+            "f.yaml:3 key 'sizes': 'two' is not a positive integer up to 10^6" + expected);
+  EXPECT_EQ(error({"0"}),
+            "f.yaml:3 key 'sizes': '0' is not a positive integer up to 10^6" + expected);
+}
+
 }  // namespace
 }  // namespace tokenfab

@@ -504,27 +504,18 @@ void ReadClasses(const Reader& r, Scenario& s) {
 
 // engine.cuda_graph_batch_sizes: increasing positive integers, or [] for none.
 std::vector<int> GraphBatchSizes(const Located& l) {
-  const std::string expected =
-      ": key 'engine.cuda_graph_batch_sizes' must be a list of increasing positive integers, "
-      "e.g. [1, 2, 4, 8, 16, 32, 64, 128], or [] for no padding";
-  if (!l.node.IsSequence())
-    throw InputError(l.where + expected + ", got '" + YAML::Dump(l.node) + "'");
-  std::vector<int> sizes;
-  for (const YAML::Node& item : l.node) {
-    long long v = 0;
-    try {
-      if (!item.IsScalar()) throw YAML::Exception(YAML::Mark::null_mark(), "not a scalar");
-      v = item.as<long long>();
-    } catch (const YAML::Exception&) {
-      throw InputError(l.where + expected + ", got '" + YAML::Dump(item) + "'");
-    }
-    if (v < 1 || v > 1'000'000 || (!sizes.empty() && v <= sizes.back())) {
-      throw InputError(l.where + expected + ", got " + std::to_string(v) +
-                       (sizes.empty() ? "" : " after " + std::to_string(sizes.back())));
-    }
-    sizes.push_back(static_cast<int>(v));
+  const std::string key = "key 'engine.cuda_graph_batch_sizes'";
+  if (!l.node.IsSequence()) {
+    throw InputError(l.where + ": " + key +
+                     " must be a list of increasing positive integers, e.g. [1, 2, 4, 8], or [] "
+                     "for no padding, got '" +
+                     YAML::Dump(l.node) + "'");
   }
-  return sizes;
+  std::vector<std::string> items;
+  for (const YAML::Node& item : l.node) {
+    items.push_back(item.IsScalar() ? item.Scalar() : YAML::Dump(item));
+  }
+  return ParseIncreasingSizes(items, l.where + ": " + key);
 }
 
 // A precision key that may also say "auto" (its default); "" when absent.

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tokenfab {
 
@@ -15,5 +16,11 @@ enum class Dimension { kBytes, kBytesPerSecond, kFlopsPerSecond, kSeconds, kWatt
 double ParseQuantity(std::string_view text, Dimension dimension, const std::string& where);
 
 std::string_view DimensionName(Dimension dimension);
+
+// Parses a list of sizes as written in a data file or scenario (e.g. CUDA graph batch sizes):
+// positive integers up to 10^6, each larger than the one before. Throws InputError naming
+// `where`.
+std::vector<int> ParseIncreasingSizes(const std::vector<std::string>& items,
+                                      const std::string& where);
 
 }  // namespace tokenfab
