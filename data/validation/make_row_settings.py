@@ -4,8 +4,8 @@ tokenfab scenario key, applied by `tokenfab validate|calibrate` as a --set overr
 
 Run from this folder: python3 make_row_settings.py > row_settings.csv
 
-Facts used (1, 2, 4, 5 and 6 are copied; 3 is the one inference, named as such in its source
-column):
+Facts used (1, 2, 4, 5 and 6 are copied; 3 is an inference and 7 a derivation, each named as
+such in its source column):
 1. Runtime. raw_measured.csv's `framework` column quotes each source's engine: TensorRT-LLM
    v0.17 "TensorRT engine" (trtllm-bench build + throughput, or gptManagerBenchmark) and the
    v0.14 Triton tensorrtllm_backend run prebuilt TensorRT engines in the C++ executor; v1.0 and
@@ -40,6 +40,16 @@ column):
    commonly use 0.95, falling back to 0.90 or lower on OOM", [TB-THR] [TL-PERF]); which runs
    fell back is not stated. Every trt17, trt10 and trt12 row gets engine.gpu_memory_fraction =
    0.95.
+7. GPT-OSS weights on Hopper. The table labels these runs FP8 (its general "FP8 on Hopper"),
+   but the only published GPT-OSS checkpoint stores the experts in MXFP4 and the rest in 16 bits
+   (its config.json, /work/shared/facts/models/gpt-oss-*.json: quantization_config quant_method
+   mxfp4, modules_to_not_convert self_attn, router, embeddings, lm_head), and the Hopper recipe
+   loads it with the TRITON MoE backend and the checkpoint's KV dtype ("auto", item 2). The
+   checkpoint quantizes weights only (no activation scheme, unlike an FP8 or NVFP4 ModelOpt
+   checkpoint) and Hopper has no FP4 tensor cores, so the derivation is a weight-only kernel:
+   4-bit expert weights multiplied at BF16 (W4A16). Those rows get precision.weights = fp4 and
+   precision.gemm_inputs = bf16. The Blackwell GPT-OSS rows are labelled FP4 already and keep
+   the twin's default (W4A4).
 """
 import csv
 import sys
@@ -58,6 +68,12 @@ POST_1_0_GRAPH_SIZES = "[1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048,
 KV_FRACTION = ("../shared/validation/README.md (TensorRT-LLM perf overviews: "
                "kv_cache_free_gpu_mem_fraction was 0.95 \"in most cases\") and engines.md 1.2 "
                "[TB-THR] [TL-PERF]")
+GPT_OSS_MXFP4 = ("derived: ../shared/facts/models/gpt-oss-*.json (the published checkpoint's "
+                 "quantization_config: quant_method mxfp4, weights only) and "
+                 "github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb461ac4f0:"
+                 "docs/source/developer-guide/perf-overview.md (Hopper GPT-OSS: "
+                 "moe_config.backend TRITON, kv_cache_config.dtype auto); Hopper has no FP4 "
+                 "tensor cores, so a weight-only kernel: MXFP4 weights at BF16 math (W4A16)")
 HOPPER = {"h100-sxm", "h200-sxm", "gh200"}
 COUNT_1000 = ("inferred: post-1.0 perf-overview lists no request count for 1000/1000; its "
               "v0.17 and v1.0 predecessors ran 1000/1000 with 3000 requests and this table's "
@@ -84,6 +100,8 @@ def main():
             out.writerow([r["id"], "engine.gpu_memory_fraction", "0.95", KV_FRACTION])
         if r["model"].startswith("gpt-oss") and r["gpu"] in HOPPER:
             out.writerow([r["id"], "precision.kv_cache", "bf16", TL_PERF])
+            out.writerow([r["id"], "precision.weights", "fp4", GPT_OSS_MXFP4])
+            out.writerow([r["id"], "precision.gemm_inputs", "bf16", GPT_OSS_MXFP4])
         if (r["id"].startswith("trt12") and r["input_tokens"] == "1000"
                 and r["output_tokens"] == "1000" and not r["num_requests"]):
             out.writerow([r["id"], "workload.num_requests", "3000", COUNT_1000])
