@@ -79,6 +79,7 @@ ConstantsFit FitScope(const std::vector<PreparedRow>& rows, const Calibration& b
   fit.rms_log_error_before = std::sqrt(objective(x0));
   const BoxMinimum m = MinimizeInBox(objective, x0, step, lo, hi, o.max_evaluations);
   fit.evaluations = m.evaluations + 1;
+  fit.converged = m.converged;
   fit.rms_log_error_after = std::sqrt(m.value);
   for (std::size_t k = 0; k < indices.size(); ++k) fit.values[indices[k]] = m.x[k];
   return fit;

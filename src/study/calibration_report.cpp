@@ -59,9 +59,10 @@ std::string CalibrationYaml(const CalibrationResult& r, const CalibrateOptions& 
   y += fmt::format("  max_requests: {}\n  max_rows: {}\n  scopes:\n", o.max_requests, o.max_rows);
   for (const ConstantsFit& f : r.fits) {
     y += fmt::format(
-        "    - {{scope: {}, rows: {}, evaluations: {}, rms_log_error_before: {:.4f}, "
+        "    - {{scope: {}, rows: {}, evaluations: {}, converged: {}, rms_log_error_before: "
+        "{:.4f}, "
         "rms_log_error_after: {:.4f}}}\n",
-        nlohmann::json(f.scope).dump(), f.rows, f.evaluations, f.rms_log_error_before,
+        nlohmann::json(f.scope).dump(), f.rows, f.evaluations, f.converged, f.rms_log_error_before,
         f.rms_log_error_after);
   }
   y += fmt::format("  ape_at_max_requests: {}\n", o.report_max_requests);
@@ -75,9 +76,12 @@ std::string CalibrationYaml(const CalibrationResult& r, const CalibrateOptions& 
 std::string CalibrationText(const CalibrationResult& r) {
   std::string out = fmt::format("tokenfab calibrate: profile {}\n", r.calibration.profile);
   for (const ConstantsFit& f : r.fits) {
-    out +=
-        fmt::format("  fit over {} ({} rows, {} evaluations): rms log error {:.4f} -> {:.4f}\n",
-                    f.scope, f.rows, f.evaluations, f.rms_log_error_before, f.rms_log_error_after);
+    // A fit cut short by --max-evaluations can move the held-out figures by points while its
+    // error barely differs from the converged one's, so the report says which it is.
+    out += fmt::format(
+        "  fit over {} ({} rows, {} evaluations, {}): rms log error {:.4f} -> {:.4f}\n", f.scope,
+        f.rows, f.evaluations, f.converged ? "converged" : "NOT converged: raise --max-evaluations",
+        f.rms_log_error_before, f.rms_log_error_after);
     for (std::size_t i = 0; i < f.values.size(); ++i) {
       if (f.values[i])
         out += fmt::format("    {:<22} {:.6g}\n", CalibratedConstants()[i].name, *f.values[i]);

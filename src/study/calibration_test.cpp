@@ -96,6 +96,9 @@ TEST(Calibrate, RecoversAKnownIterationOverhead) {
   EXPECT_LT(result->fit_after.median_ape, 2.0);
   EXPECT_EQ(result->calibration.rows, (std::vector<std::string>{"s-1", "s-2"}));
   const std::string yaml = CalibrationYaml(*result, o, "tokenfab calibrate --test");
+  EXPECT_NE(yaml.find(result->fits[0].converged ? "converged: true" : "converged: false"),
+            std::string::npos)
+      << yaml;
   auto back = ParseProfileCalibration(yaml, "written.yaml");
   ASSERT_TRUE(back) << back.error().message << "\n" << yaml;
   EXPECT_NEAR(*back->constants[0], *result->calibration.constants[0], 1e-6);

@@ -97,7 +97,7 @@ BoxMinimum MinimizeInBox(const std::function<double(const std::vector<double>&)>
                          const std::vector<double>& x0, const std::vector<double>& step,
                          const std::vector<double>& lower, const std::vector<double>& upper,
                          int max_evaluations, double tolerance) {
-  if (x0.empty()) return {x0, f(x0), 1};
+  if (x0.empty()) return {x0, f(x0), 1, true};
   Simplex s(f, lower, upper);
   s.Add(x0);
   for (std::size_t i = 0; i < x0.size(); ++i) {
@@ -109,10 +109,9 @@ BoxMinimum MinimizeInBox(const std::function<double(const std::vector<double>&)>
   s.Sort();
   // Converged when the values agree and the simplex has shrunk to a thousandth of its start
   // (equal values alone can happen on a symmetric valley far from its bottom).
-  while (s.evaluations() < max_evaluations && (s.Spread() > tolerance || s.Extent(step) > 1e-3)) {
-    s.Step();
-  }
-  return {s.Best().first, s.Best().second, s.evaluations()};
+  auto converged = [&] { return s.Spread() <= tolerance && s.Extent(step) <= 1e-3; };
+  while (s.evaluations() < max_evaluations && !converged()) s.Step();
+  return {s.Best().first, s.Best().second, s.evaluations(), converged()};
 }
 
 }  // namespace tokenfab

@@ -12,6 +12,7 @@ struct BoxMinimum {
   std::vector<double> x;
   double value = 0;
   int evaluations = 0;
+  bool converged = false;  // stopped on the tolerance; false: max_evaluations ran out first
 };
 
 // REQUIRES: x0, step, lower, upper have the same size; lower <= x0 <= upper.

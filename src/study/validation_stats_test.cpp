@@ -40,6 +40,19 @@ TEST(MinimizeInBox, FindsAnInteriorMinimum) {
   EXPECT_LE(m.evaluations, 400);
 }
 
+TEST(MinimizeInBox, SaysWhetherItConvergedOrRanOutOfEvaluations) {
+  auto f = [](const std::vector<double>& x) {
+    return (x[0] - 0.3) * (x[0] - 0.3) + (x[1] - 0.6) * (x[1] - 0.6);
+  };
+  const BoxMinimum done = MinimizeInBox(f, {0.8, 0.1}, {0.1, 0.1}, {0, 0}, {1, 1}, 1000, 1e-10);
+  EXPECT_TRUE(done.converged);
+  EXPECT_LT(done.evaluations, 1000);
+  const BoxMinimum cut = MinimizeInBox(f, {0.8, 0.1}, {0.1, 0.1}, {0, 0}, {1, 1}, 10, 1e-10);
+  EXPECT_FALSE(cut.converged);
+  EXPECT_GE(cut.evaluations, 10);
+  EXPECT_GT(cut.value, done.value);
+}
+
 TEST(MinimizeInBox, StopsAtTheBound) {
   auto f = [](const std::vector<double>& x) { return (x[0] - 2) * (x[0] - 2); };
   const BoxMinimum m = MinimizeInBox(f, {0.5}, {0.1}, {0.02}, {1.0}, 200, 1e-12);

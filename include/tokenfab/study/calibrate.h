@@ -40,6 +40,7 @@ struct ConstantsFit {
   ConstantOverrides values;  // fitted constants (the others unset)
   int rows = 0;
   int evaluations = 0;
+  bool converged = false;           // the fit stopped on its tolerance, not on --max-evaluations
   double rms_log_error_before = 0;  // sqrt(mean(log(pred / meas)^2)) over the fitted rows
   double rms_log_error_after = 0;
 };
