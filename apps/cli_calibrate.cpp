@@ -61,9 +61,10 @@ void PrintBenchFit(const nlohmann::json& f, const std::string& from) {
     std::printf("  %-22s measured %.3f, twin %.3f before, %.3f after\n", (name + " mean").c_str(),
                 t["measured"].get<double>(), t["before"].get<double>(), t["after"].get<double>());
   }
-  std::printf("  rms log error          %.4f before, %.4f after (%d simulations)\n",
+  std::printf("  rms log error          %.4f before, %.4f after (%d simulations, %s)\n",
               f["rms_log_error_before"].get<double>(), f["rms_log_error_after"].get<double>(),
-              f["evaluations"].get<int>());
+              f["evaluations"].get<int>(),
+              f["converged"].get<bool>() ? "converged" : "NOT converged: raise --max-evaluations");
 }
 
 // --from: a bench measurement; the calibration file is written only when --out is given.

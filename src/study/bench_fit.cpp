@@ -126,7 +126,8 @@ Result<json> FitProfileFromBench(const json& bench, const Catalog& catalog,
               {"targets", targets},
               {"rms_log_error_before", RmsLogError(*before, measured)},
               {"rms_log_error_after", RmsLogError(*after, measured)},
-              {"evaluations", best.evaluations}};
+              {"evaluations", best.evaluations},
+              {"converged", best.converged}};
 }
 
 std::string BenchFitYaml(const json& fit, const std::string& command) {
@@ -150,6 +151,7 @@ std::string BenchFitYaml(const json& fit, const std::string& command) {
   s += fmt::format("  rms_log_error: {{before: {:.4g}, after: {:.4g}}}\n",
                    fit["rms_log_error_before"].get<double>(),
                    fit["rms_log_error_after"].get<double>());
+  s += fmt::format("  converged: {}\n", fit["converged"].get<bool>());
   s += "rows: []\n";
   return s;
 }

@@ -64,6 +64,9 @@ TEST(BenchFit, CalibrateFromABenchOfEmulateRecoversTheEngineOverhead) {
   EXPECT_GT((*fit)["rms_log_error_before"].get<double>(), 0.1) << fit->dump(2);
   const std::string yaml = BenchFitYaml(*fit, "tokenfab calibrate --from bench.json");
   EXPECT_NE(yaml.find("gpus:\n  h200-sxm: {iteration_overhead_s: 0.0"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find((*fit)["converged"].get<bool>() ? "converged: true" : "converged: false"),
+            std::string::npos)
+      << yaml;
 }
 
 }  // namespace

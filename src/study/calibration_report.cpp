@@ -59,9 +59,8 @@ std::string CalibrationYaml(const CalibrationResult& r, const CalibrateOptions& 
   y += fmt::format("  max_requests: {}\n  max_rows: {}\n  scopes:\n", o.max_requests, o.max_rows);
   for (const ConstantsFit& f : r.fits) {
     y += fmt::format(
-        "    - {{scope: {}, rows: {}, evaluations: {}, converged: {}, rms_log_error_before: "
-        "{:.4f}, "
-        "rms_log_error_after: {:.4f}}}\n",
+        "    - {{scope: {}, rows: {}, evaluations: {}, converged: {}, "
+        "rms_log_error_before: {:.4f}, rms_log_error_after: {:.4f}}}\n",
         nlohmann::json(f.scope).dump(), f.rows, f.evaluations, f.converged, f.rms_log_error_before,
         f.rms_log_error_after);
   }

@@ -29,7 +29,8 @@ Result<ResolvedScenario> BenchScenario(const nlohmann::json& bench, const Catalo
 
 // {"profile", "gpu", "model", "endpoint", "constants": {fitted}, "initial": {catalog values},
 //  "targets": {"ttft_ms": {"measured", "before", "after"}, "tpot_ms": {...}},
-//  "rms_log_error_before", "rms_log_error_after", "evaluations"}
+//  "rms_log_error_before", "rms_log_error_after", "evaluations",
+//  "converged" (false: max_evaluations ran out first)}
 Result<nlohmann::json> FitProfileFromBench(const nlohmann::json& bench, const Catalog& catalog,
                                            const BenchFitOptions& options = {});
 
