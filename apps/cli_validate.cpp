@@ -120,8 +120,9 @@ void AddValidate(CLI::App& app) {
   cmd->add_option("--filter", a->filter, "only rows whose id, model or gpu contains TEXT");
   cmd->add_option("--class", a->metric_class, "only rows of this metric class")
       ->check(CLI::IsMember({"throughput", "ttft", "tpot", "other"}));
-  cmd->add_option("--profile", a->profile,
-                  "only rows served by this engine profile (trtllm, vllm, sglang)");
+  cmd->add_option(
+      "--profile", a->profile,
+      "only rows served by this engine profile (trtllm, trtllm-1.0, trtllm-engine, vllm, sglang)");
   cmd->add_option("--calibration", a->calibration,
                   "calibrated engine constants (YAML; repeatable)");
   cmd->add_option("--max-requests", a->max_requests,

@@ -4,12 +4,17 @@ tokenfab scenario key, applied by `tokenfab validate|calibrate` as a --set overr
 
 Run from this folder: python3 make_row_settings.py > row_settings.csv
 
-Facts used (1, 2, 4, 5 and 6 are copied; 3 is an inference and 7 a derivation, each named as
-such in its source column):
+Facts used (1, 2, 4, 5 and 6 are copied; 3 and 8 are inferences and 7 a derivation, each named
+as such in its source column):
 1. Runtime. raw_measured.csv's `framework` column quotes each source's engine: TensorRT-LLM
    v0.17 "TensorRT engine" (trtllm-bench build + throughput, or gptManagerBenchmark) and the
    v0.14 Triton tensorrtllm_backend run prebuilt TensorRT engines in the C++ executor; v1.0 and
-   later tables say "PyTorch backend". The former get engine.profile = trtllm-engine.
+   later tables say "PyTorch backend". The former get engine.profile = trtllm-engine. The
+   v1.0 table's rows ("TensorRT-LLM v1.0 (PyTorch backend; trtllm-bench throughput)") get
+   engine.profile = trtllm-1.0: the PyTorch backend of that release, whose Python executor's
+   host work per iteration later releases cut several-fold (engines.md section 6: the Python
+   scheduler's 17.4 -> 10.5 -> 2.89 ms per iteration, [TL-SCHED-DESIGN]); the later tables'
+   rows keep the `trtllm` profile (the current PyTorch backend).
 2. GPT-OSS on Hopper. The post-1.0 performance overview's GPT-OSS configuration uses
    kv_cache_config.dtype fp8 except on Hopper, where it is "auto" (the checkpoint's BF16) and
    the MoE backend is TRITON (/work/shared/facts/engines.md section 1.5, [TL-PERF]
@@ -50,6 +55,14 @@ such in its source column):
    4-bit expert weights multiplied at BF16 (W4A16). Those rows get precision.weights = fp4 and
    precision.gemm_inputs = bf16. The Blackwell GPT-OSS rows are labelled FP4 already and keep
    the twin's default (W4A4).
+8. Expert layout of the v1.0 MoE runs on several GPUs. The v1.0 table gives Llama-4 Maverick,
+   Llama-4 Scout and Qwen3-235B-A22B as TP4/TP8, and its rows' notes say "MoE runs use
+   EP/attention-DP options (ep size not stated in table)" (raw_measured.csv `notes`). The
+   published configurations of the same flow that do state it run MoE models as DEPn: the
+   post-1.0 table ("MoE models use DEPn", ../shared/validation/README.md; its YAML adds
+   enable_attention_dp: true, engines.md section 1.5 [TL-PERF]) and the DeepSeek-R1 recipes
+   (attention DP with TP8/EP8, engines.md section 1.5 [TL-DSR1]). Inferred, not copied: those
+   rows get parallelism.ep = the row's GPUs and parallelism.attention_dp = true.
 """
 import csv
 import sys
@@ -75,6 +88,13 @@ GPT_OSS_MXFP4 = ("derived: ../shared/facts/models/gpt-oss-*.json (the published 
                  "moe_config.backend TRITON, kv_cache_config.dtype auto); Hopper has no FP4 "
                  "tensor cores, so a weight-only kernel: MXFP4 weights at BF16 math (W4A16)")
 HOPPER = {"h100-sxm", "h200-sxm", "gh200"}
+V1_0_DEP = ("inferred: raw_measured.csv notes of the v1.0 rows (\"MoE runs use EP/attention-DP "
+            "options (ep size not stated in table)\") and the DEPn layout of every published "
+            "configuration of the same flow that states it (post-1.0 perf-overview: MoE models "
+            "use DEPn, enable_attention_dp true; DeepSeek-R1 recipes: attention DP, TP8/EP8; "
+            "../shared/facts/engines.md 1.5 [TL-PERF] [TL-DSR1])")
+MOE_MODELS = {"llama-4-maverick", "llama-4-scout", "qwen3-235b-a22b", "qwen3-30b-a3b",
+              "deepseek-r1", "gpt-oss-120b", "gpt-oss-20b", "mixtral-8x7b", "mixtral-8x22b"}
 COUNT_1000 = ("inferred: post-1.0 perf-overview lists no request count for 1000/1000; its "
               "v0.17 and v1.0 predecessors ran 1000/1000 with 3000 requests and this table's "
               "1000/1000 and 1024/1024 (3000 requests) results agree within 3 % per "
@@ -93,6 +113,9 @@ def main():
         if "TensorRT engine" in engine or "Triton tensorrtllm_backend" in engine:
             out.writerow([r["id"], "engine.profile", "trtllm-engine",
                           f"raw_measured.csv framework: {engine}"])
+        elif r["id"].startswith("trt10"):
+            out.writerow([r["id"], "engine.profile", "trtllm-1.0",
+                          f"raw_measured.csv framework: {engine}"])
         elif r["id"].startswith("trt12"):
             out.writerow([r["id"], "engine.cuda_graph_batch_sizes", POST_1_0_GRAPH_SIZES,
                           TL_PERF_GRAPHS])
@@ -108,6 +131,10 @@ def main():
         if (r["id"].startswith("trt12") and r["model"] == "deepseek-r1"
                 and r["attention_dp"] == "1"):
             out.writerow([r["id"], "engine.attention_dp_balance_iters", "60", TL_PERF_DSR1])
+        if (r["id"].startswith("trt10") and r["model"] in MOE_MODELS and r["tp"]
+                and int(r["tp"]) > 1):
+            out.writerow([r["id"], "parallelism.ep", r["tp"], V1_0_DEP])
+            out.writerow([r["id"], "parallelism.attention_dp", "true", V1_0_DEP])
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def validate(*, data=None, split_file=None, split="all", filter=None, metric_cla
     split: "fit", "holdout" or "all" rows.
     filter: only rows whose id, model or gpu contains this text.
     metric_class: only rows of this class ("throughput", "ttft", "tpot" or "other").
-    profile: only rows served by this engine profile ("trtllm", "vllm", "sglang").
+    profile: only rows served by this engine profile ("trtllm", "trtllm-1.0", "trtllm-engine", "vllm", "sglang").
     calibration: calibrated engine constants, a YAML path or a list of them.
     max_requests: requests per simulation at most.
     threads: worker threads (0: one per core).

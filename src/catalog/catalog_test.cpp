@@ -161,6 +161,15 @@ TEST(CatalogTest, EngineProfilesCarryTheirDefaults) {
   EXPECT_GT(engine->iteration_overhead_s, 0);
   EXPECT_LT(engine->iteration_overhead_s, 0.01);
   EXPECT_EQ(trt->kv_admission, "reserve_full");
+  // Release 1.0 of the PyTorch backend schedules as the current one (and fuses the MoE
+  // finalize); only its fitted constants differ.
+  const auto v1 = c.Engine("trtllm-1.0");
+  ASSERT_TRUE(v1.ok()) << v1.error().message;
+  EXPECT_EQ(v1->kv_admission, trt->kv_admission);
+  EXPECT_EQ(v1->batch_limits, trt->batch_limits);
+  EXPECT_EQ(v1->cuda_graph_batch_sizes, trt->cuda_graph_batch_sizes);
+  EXPECT_DOUBLE_EQ(v1->iteration_overhead_s, 0.58e-3);
+  EXPECT_TRUE(v1->moe_fused_finalize);
   const auto vllm = c.Engine("vllm");
   ASSERT_TRUE(vllm.ok());
   EXPECT_EQ(vllm->percentiles, PercentileMethod::kLinear);

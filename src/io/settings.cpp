@@ -34,8 +34,8 @@ constexpr std::array kSettings = {
                 "wider one for weight-only kernels that multiply at it (bf16 with fp4 weights: "
                 "W4A16), bf16, fp16, fp8 or fp4"},
     SettingInfo{"engine.profile", SettingType::kString, "vllm",
-                "trtllm (TensorRT-LLM PyTorch backend, v1.0+), trtllm-engine (TensorRT engines, "
-                "v0.x), vllm or sglang"},
+                "trtllm (TensorRT-LLM PyTorch backend, after 1.0), trtllm-1.0 (the PyTorch "
+                "backend of release 1.0), trtllm-engine (TensorRT engines, v0.x), vllm or sglang"},
     SettingInfo{"engine.max_batch_size", SettingType::kInt, "",
                 "sequences per iteration of one instance, or under attention DP with "
                 "engine.batch_limits_scope rank of each rank; the profile's default when omitted"},
