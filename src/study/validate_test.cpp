@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "tokenfab/study/simulate.h"
 #include "tokenfab/study/validation_report.h"
@@ -147,6 +148,7 @@ TEST(Summaries, GroupByDimension) {
     o.row.gpu = gpu;
     o.row.metric = metric;
     o.row.split = split;
+    o.row.framework = "trtllm";
     o.row.value = 100;
     o.predicted = 100 + ape;
     o.ape = ape;
@@ -158,7 +160,9 @@ TEST(Summaries, GroupByDimension) {
       outcome("a", "throughput.output_tokens_per_s", "holdout", 30),
       outcome("b", "latency.ttft_ms.mean", "fit", 50),
   };
-  const auto s = Summaries(rows);
+  std::vector<RowOutcome> with_profiles = rows;
+  with_profiles[1].row.settings = {"engine.profile=trtllm-1.0"};
+  const auto s = Summaries(with_profiles);
   ASSERT_EQ(s[0].dimension, "overall");
   EXPECT_EQ(s[0].errors.count, 3);
   EXPECT_DOUBLE_EQ(s[0].errors.median_ape, 30);
@@ -175,6 +179,12 @@ TEST(Summaries, GroupByDimension) {
     }
   }
   EXPECT_TRUE(found);
+  // The profile dimension follows the row's engine.profile setting, else its framework's.
+  std::map<std::string, int> by_profile;
+  for (const GroupSummary& g : s) {
+    if (g.dimension == "profile") by_profile[g.value] = g.errors.count;
+  }
+  EXPECT_EQ(by_profile, (std::map<std::string, int>{{"trtllm", 2}, {"trtllm-1.0", 1}}));
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ constexpr Section kSections[] = {
     {"gpu", "By GPU"},
     {"model", "By model"},
     {"framework", "By framework"},
+    {"profile", "By engine profile"},
     {"source", "By source family"},
 };
 

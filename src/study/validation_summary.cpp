@@ -25,6 +25,9 @@ std::vector<Dimension> Dimensions() {
       {"gpu", [](const MeasuredRow& r) { return r.gpu; }},
       {"model", [](const MeasuredRow& r) { return r.model; }},
       {"framework", [](const MeasuredRow& r) { return r.framework; }},
+      // The runtime that simulates the row: one framework's rows can span releases (e.g.
+      // TensorRT-LLM's trtllm-engine, trtllm-1.0 and trtllm).
+      {"profile", [](const MeasuredRow& r) { return RowProfile(r); }},
       {"source", [](const MeasuredRow& r) { return SourceFamily(r.id); }},
       {"split", [](const MeasuredRow& r) { return r.split.empty() ? "unsplit" : r.split; }},
   };
