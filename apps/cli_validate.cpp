@@ -24,6 +24,7 @@ struct ValidateArgs {
   std::string metric_class;
   std::string profile;
   std::vector<std::string> calibration;
+  std::string scenario;  // print this row's scenario instead of validating
   std::int64_t max_requests = 30000;
   int threads = 0;
   bool quiet = false;
@@ -59,12 +60,32 @@ bool AnySplit(const std::vector<MeasuredRow>& rows) {
   return false;
 }
 
+// `--scenario ID`: the YAML that `simulate` runs to reproduce that row as validate does.
+void PrintRowScenario(const std::vector<MeasuredRow>& table, const std::string& data,
+                      const ValidateArgs& a) {
+  for (const MeasuredRow& row : table) {
+    if (row.id != a.scenario) continue;
+    auto text = RowScenarioFile(row, a.max_requests);
+    if (!text) {
+      return Fail(kExitInput, fmt::format("{}: row {} cannot be simulated: {}", DisplayPath(data),
+                                          row.id, text.error().message));
+    }
+    std::fputs(text->c_str(), stdout);
+    return;
+  }
+  Fail(kExitInput, fmt::format("--scenario {}: no row with that id in {} (ids are its first "
+                               "column, e.g. {})",
+                               a.scenario, DisplayPath(data),
+                               table.empty() ? std::string("trt10-0089") : table.front().id));
+}
+
 void RunValidateCommand(const ValidateArgs& a) {
   auto catalog = Catalog::Load(Catalog::DefaultDataDir());
   if (!catalog) return Fail(kExitInput, catalog.error().message);
   const std::string data = a.data.empty() ? DefaultMeasuredPath() : a.data;
   auto table = LoadMeasuredTable(data, a.split_file);
   if (!table) return Fail(kExitInput, table.error().message);
+  if (!a.scenario.empty()) return PrintRowScenario(*table, data, a);
   if (a.split != "all" && !AnySplit(*table)) {
     return Fail(kExitInput, fmt::format("--split {}: no split file for '{}' (give --split-file)",
                                         a.split, data));
@@ -132,6 +153,9 @@ void AddValidate(CLI::App& app) {
   cmd->add_option("--report", a->report, "write a report: PATH.md (Markdown) or PATH.html");
   cmd->add_option("--json", a->json, "write rows and summaries as JSON to PATH, or - for stdout");
   cmd->add_flag("--quiet,-q", a->quiet, "do not print the table");
+  cmd->add_option("--scenario", a->scenario,
+                  "print the scenario YAML row ID runs (its settings merged in) for `tokenfab "
+                  "simulate`, instead of validating");
   cmd->callback([a] { RunValidateCommand(*a); });
 }
 

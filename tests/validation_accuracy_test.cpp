@@ -113,6 +113,28 @@ TEST(ValidationAccuracy, HoldoutTpotDoesNotRegressPastTheLevelReached) {
   EXPECT_LE(s["p90_ape_pct"].get<double>(), kTpotP90Reached + 2);
 }
 
+// `validate --scenario ID` prints a file that `simulate` turns into validate's prediction for
+// that row, bit for bit (a v1.0 DEP row: profile, expert layout and KV fraction come from
+// row_settings.csv).
+TEST(ValidationCli, PrintedRowScenarioReproducesThePrediction) {
+  const std::string file = ::testing::TempDir() + "/trt10-0089.yaml";
+  ASSERT_EQ(RunCli("validate --scenario trt10-0089 > '" + file + "'").exit_code, 0);
+  const test::ShellRun sim =
+      RunCli("simulate '" + file + "' " + std::string(kCalibration) + " -q --json -");
+  ASSERT_EQ(sim.exit_code, 0);
+  const test::ShellRun val =
+      RunCli("validate --filter trt10-0089 " + std::string(kCalibration) + " --json -");
+  ASSERT_EQ(val.exit_code, 0);
+  const auto s = nlohmann::json::parse(sim.out, nullptr, false);
+  const auto v = nlohmann::json::parse(val.out, nullptr, false);
+  ASSERT_FALSE(s.is_discarded() || v.is_discarded());
+  ASSERT_EQ(v["rows"].size(), 1u);
+  EXPECT_EQ(s["throughput"]["output_tokens_per_s"].get<double>(),
+            v["rows"][0]["predicted"].get<double>());
+  EXPECT_EQ(RunCli("validate --scenario no-such-row").exit_code, 3);
+  EXPECT_EQ(RunCli("validate --scenario mlp51-0001").exit_code, 3);  // not simulatable
+}
+
 TEST(ValidationCli, BadTableIsAnInputError) {
   EXPECT_EQ(RunCli("validate --data /nonexistent/measured.csv").exit_code, 3);
   EXPECT_EQ(RunCli("validate --calibration /nonexistent/cal.yaml").exit_code, 3);

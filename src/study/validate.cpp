@@ -4,6 +4,7 @@
 #include <exception>
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include "parallel_for.h"
 #include "tokenfab/study/simulate.h"
@@ -127,6 +128,29 @@ Result<Scenario> RowScenario(const MeasuredRow& row, std::int64_t max_requests) 
   if (!yaml) return yaml.error();
   // The row's documented settings override the defaults its columns imply.
   return ParseScenario(*yaml, "measured row " + row.id, row.settings);
+}
+
+Result<std::string> RowScenarioFile(const MeasuredRow& row, std::int64_t max_requests) {
+  auto checked = RowScenario(row, max_requests);  // the same checks and errors as validate's
+  if (!checked) return checked.error();
+  YAML::Node root = YAML::Load(RowScenarioYaml(row, max_requests));
+  for (const std::string& setting : row.settings) {
+    const std::size_t eq = setting.find('=');
+    const std::string key = setting.substr(0, eq);
+    YAML::Node node = root;
+    std::size_t begin = 0;
+    for (std::size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', begin)) {
+      node.reset(node[key.substr(begin, dot - begin)]);
+      begin = dot + 1;
+    }
+    YAML::Node value = YAML::Load(setting.substr(eq + 1));
+    if (value.IsSequence()) value.SetStyle(YAML::EmitterStyle::Flow);
+    node[key.substr(begin)] = value;
+  }
+  YAML::Emitter out;
+  out << root;
+  return fmt::format("# measured row {}: {} = {}\n# source: {}\n{}\n", row.id, row.metric,
+                     row.value, row.source, out.c_str());
 }
 
 Result<double> MetricValue(const nlohmann::json& metrics, const std::string& metric) {

@@ -59,6 +59,31 @@ TEST_F(Validate, RowScenarioMapsTheColumns) {
   EXPECT_EQ(other->weights_precision, "bf16");
 }
 
+// The file `validate --scenario ID` prints parses to the scenario validate runs, settings and all.
+TEST_F(Validate, RowScenarioFileMergesTheRowSettings) {
+  MeasuredRow row = rows_[0];
+  row.settings = {"engine.profile=trtllm-1.0", "parallelism.attention_dp=true",
+                  "engine.cuda_graph_batch_sizes=[1, 2, 4]"};
+  auto text = RowScenarioFile(row, 2000);
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ(text->rfind("# measured row t-1: throughput.output_tokens_per_s = 10000\n", 0), 0u)
+      << *text;
+  EXPECT_NE(text->find("cuda_graph_batch_sizes: [1, 2, 4]"), std::string::npos) << *text;
+  auto parsed = ParseScenario(*text, "printed");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  auto direct = RowScenario(row, 2000);
+  ASSERT_TRUE(direct) << direct.error().message;
+  EXPECT_EQ(parsed->engine, "trtllm-1.0");
+  EXPECT_EQ(parsed->engine, direct->engine);
+  EXPECT_EQ(parsed->parallelism.attention_dp, direct->parallelism.attention_dp);
+  EXPECT_TRUE(parsed->parallelism.attention_dp);
+  EXPECT_EQ(parsed->workload.num_requests, direct->workload.num_requests);
+  EXPECT_EQ(parsed->cuda_graph_batch_sizes, (std::vector<int>{1, 2, 4}));
+  MeasuredRow unsimulatable = rows_[0];
+  unsimulatable.simulatable = false;
+  EXPECT_FALSE(RowScenarioFile(unsimulatable, 2000));
+}
+
 TEST_F(Validate, ClosedLoopRowsNeedAConcurrency) {
   MeasuredRow row = rows_[0];
   row.scenario = "closed";

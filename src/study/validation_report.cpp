@@ -154,7 +154,8 @@ constexpr const char* kMethod =
     "inferences), and reads the same metric from the simulation. APE = 100 x |predicted - "
     "measured| / measured; median and p90 interpolate linearly between ranks; \"median "
     "pred/meas\" > 1 means the twin over-predicts. Rows in the `fit` split may be used by "
-    "`tokenfab calibrate`; `holdout` rows never are.";
+    "`tokenfab calibrate`; `holdout` rows never are. `tokenfab validate --scenario ID` prints the "
+    "scenario a row runs, for `tokenfab simulate` with the same `--calibration` files.";
 
 }  // namespace
 

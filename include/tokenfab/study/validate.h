@@ -47,6 +47,9 @@ bool RowSelected(const MeasuredRow& row, const ValidateOptions& options);
 
 // The scenario that reproduces a row's measurement. Fails when the row is not simulatable.
 Result<Scenario> RowScenario(const MeasuredRow& row, std::int64_t max_requests);
+// The same scenario as a YAML file for `tokenfab simulate`, the row's settings merged in, under
+// a comment naming the row, its measured value and its source.
+Result<std::string> RowScenarioFile(const MeasuredRow& row, std::int64_t max_requests);
 
 // The value of a metric in a simulation's metrics JSON: a dotted path ("latency.ttft_ms.mean")
 // or a derived metric (throughput.total_tokens_per_s = input + output tokens per second).
