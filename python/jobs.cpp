@@ -4,6 +4,7 @@
 
 #include "tokenfab/core/sim_time.h"
 #include "tokenfab/io/settings.h"
+#include "tokenfab/study/calibration.h"
 #include "tokenfab/study/simulate.h"
 #include "tokenfab/study/validation_report.h"
 
@@ -17,7 +18,8 @@ Result<Scenario> ReadScenario(const std::string& path, const std::string& yaml,
 }
 
 Result<nlohmann::json> SimulateJob(const std::string& path, const std::string& yaml,
-                                   const std::vector<std::string>& overrides, bool requests,
+                                   const std::vector<std::string>& overrides,
+                                   const std::vector<std::string>& calibration, bool requests,
                                    bool iterations) {
   auto catalog = Catalog::Load(Catalog::DefaultDataDir());
   if (!catalog) return catalog.error();
@@ -25,6 +27,9 @@ Result<nlohmann::json> SimulateJob(const std::string& path, const std::string& y
   if (!scenario) return scenario.error();
   auto resolved = ResolveScenario(*scenario, *catalog);
   if (!resolved) return resolved.error();
+  auto constants = LoadCalibration(calibration);
+  if (!constants) return constants.error();
+  ApplyCalibration(*constants, *resolved);
   SimulateOptions options;
   options.keep_iterations = iterations;
   auto out = RunSimulate(*resolved, options);

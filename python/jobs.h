@@ -26,7 +26,8 @@ Result<Scenario> ReadScenario(const std::string& path, const std::string& yaml,
 // and columns of `tokenfab simulate --csv` (under "tables" because the metrics have a
 // "requests" section of their own).
 Result<nlohmann::json> SimulateJob(const std::string& path, const std::string& yaml,
-                                   const std::vector<std::string>& overrides, bool requests,
+                                   const std::vector<std::string>& overrides,
+                                   const std::vector<std::string>& calibration, bool requests,
                                    bool iterations);
 
 // `tokenfab validate --json`, with the options of the CLI by the same names: "" for `data`

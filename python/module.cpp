@@ -48,7 +48,7 @@ PYBIND11_MODULE(_tokenfab, m) {
   m.doc() = "tokenfab jobs as JSON text; use the `tokenfab` package, not this module";
   py::register_exception<JobError>(m, "TokenfabError", PyExc_ValueError);
   DefJob(m, "simulate", &SimulateJob,
-         "simulate(path, yaml, overrides, requests, iterations) -> JSON text");
+         "simulate(path, yaml, overrides, calibration, requests, iterations) -> JSON text");
   DefJob(m, "catalog", &CatalogJob, "catalog() -> JSON text");
   DefJob(m, "keys", &KeysJob, "keys() -> JSON text");
   DefJob(m, "validate", &ValidateJob,

@@ -179,3 +179,18 @@ def test_validate_filtered_rows():
         tokenfab.validate(split="bogus")
     with pytest.raises(tokenfab.TokenfabError, match="no-such-table.csv"):
         tokenfab.validate(data="no-such-table.csv")
+
+
+def test_calibration_applies_fitted_constants_as_the_cli_does():
+    scenario = {"model": "llama-3.1-8b", "hardware": {"gpu": "h100-sxm"},
+                "engine": {"profile": "trtllm"},
+                "workload": {"kind": "offline", "num_requests": 200,
+                             "input_tokens": 1024, "output_tokens": 256}}
+    plain = tokenfab.simulate(scenario)
+    cal = str(REPO / "data" / "calibration" / "trtllm.yaml")
+    fitted = tokenfab.simulate(scenario, calibration=cal)
+    assert fitted["throughput"]["output_tokens_per_s"] != plain["throughput"]["output_tokens_per_s"]
+    assert without_wall_time(tokenfab.simulate(scenario, calibration=[cal])) == \
+        without_wall_time(fitted)
+    with pytest.raises(tokenfab.TokenfabError, match="no-such-calibration.yaml"):
+        tokenfab.simulate(scenario, calibration="no-such-calibration.yaml")

@@ -61,7 +61,8 @@ def _records(table):
     return [dict(zip(columns, row)) for row in table["rows"]]
 
 
-def simulate(scenario=None, *, requests=False, iterations=False, seed=None, set=None, **overrides):
+def simulate(scenario=None, *, requests=False, iterations=False, seed=None, set=None,
+             calibration=(), **overrides):
     """Simulates a serving deployment, as `tokenfab simulate --json`.
 
     scenario: a scenario YAML file (str or PathLike), a dict with the same structure, or None
@@ -73,15 +74,20 @@ def simulate(scenario=None, *, requests=False, iterations=False, seed=None, set=
     seed: overrides the scenario seed.
     set: overrides by dotted key, e.g. set={"parallelism.tp": 4}.
     **overrides: the same with "__" for the dots, e.g. parallelism__tp=4, workload__rate=2.5.
+    calibration: engine constants fitted by `tokenfab calibrate`, a YAML path or a list of them
+        (as `tokenfab simulate --calibration`), e.g. "data/calibration/trtllm.yaml".
 
     Returns the metrics dict ("config", "throughput", "latency", "goodput", "kv_cache",
     "energy", "requests", "memory", "sim", ...), plus "tables" when requests or iterations is
     set. Raises TokenfabError on a bad scenario or override.
     """
     path, yaml = _scenario_source(scenario)
+    if isinstance(calibration, (str, os.PathLike)):
+        calibration = [calibration]
     result = json.loads(
         _tokenfab.simulate(
-            path, yaml, _overrides(set, overrides, seed), bool(requests), bool(iterations)
+            path, yaml, _overrides(set, overrides, seed), [os.fspath(c) for c in calibration],
+            bool(requests), bool(iterations)
         )
     )
     tables = result.get("tables", {})
