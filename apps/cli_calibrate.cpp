@@ -63,8 +63,7 @@ void PrintBenchFit(const nlohmann::json& f, const std::string& from) {
   }
   std::printf("  rms log error          %.4f before, %.4f after (%d simulations, %s)\n",
               f["rms_log_error_before"].get<double>(), f["rms_log_error_after"].get<double>(),
-              f["evaluations"].get<int>(),
-              f["converged"].get<bool>() ? "converged" : "NOT converged: raise --max-evaluations");
+              f["evaluations"].get<int>(), ConvergenceText(f["converged"].get<bool>()));
 }
 
 // --from: a bench measurement; the calibration file is written only when --out is given.

@@ -73,10 +73,9 @@ void PrintRowScenario(const std::vector<MeasuredRow>& table, const std::string& 
     std::fputs(text->c_str(), stdout);
     return;
   }
-  Fail(kExitInput, fmt::format("--scenario {}: no row with that id in {} (ids are its first "
-                               "column, e.g. {})",
-                               a.scenario, DisplayPath(data),
-                               table.empty() ? std::string("trt10-0089") : table.front().id));
+  Fail(kExitInput,
+       fmt::format("--scenario {}: no row with that id in {} (ids are its first column)",
+                   a.scenario, DisplayPath(data)));
 }
 
 void RunValidateCommand(const ValidateArgs& a) {

@@ -72,15 +72,19 @@ std::string CalibrationYaml(const CalibrationResult& r, const CalibrateOptions& 
   return y + RowsYaml(c.rows);
 }
 
+const char* ConvergenceText(bool converged) {
+  return converged ? "converged" : "NOT converged: raise --max-evaluations";
+}
+
 std::string CalibrationText(const CalibrationResult& r) {
   std::string out = fmt::format("tokenfab calibrate: profile {}\n", r.calibration.profile);
   for (const ConstantsFit& f : r.fits) {
     // A fit cut short by --max-evaluations can move the held-out figures by points while its
     // error barely differs from the converged one's, so the report says which it is.
-    out += fmt::format(
-        "  fit over {} ({} rows, {} evaluations, {}): rms log error {:.4f} -> {:.4f}\n", f.scope,
-        f.rows, f.evaluations, f.converged ? "converged" : "NOT converged: raise --max-evaluations",
-        f.rms_log_error_before, f.rms_log_error_after);
+    out +=
+        fmt::format("  fit over {} ({} rows, {} evaluations, {}): rms log error {:.4f} -> {:.4f}\n",
+                    f.scope, f.rows, f.evaluations, ConvergenceText(f.converged),
+                    f.rms_log_error_before, f.rms_log_error_after);
     for (std::size_t i = 0; i < f.values.size(); ++i) {
       if (f.values[i])
         out += fmt::format("    {:<22} {:.6g}\n", CalibratedConstants()[i].name, *f.values[i]);

@@ -61,5 +61,7 @@ Result<CalibrationResult> Calibrate(const std::vector<MeasuredRow>& table, const
 std::string CalibrationYaml(const CalibrationResult& result, const CalibrateOptions& options,
                             const std::string& command);
 std::string CalibrationText(const CalibrationResult& result);
+// How a printed fit says whether it converged (table fits and `calibrate --from` alike).
+const char* ConvergenceText(bool converged);
 
 }  // namespace tokenfab
