@@ -20,14 +20,10 @@ test::ShellRun RunCli(const std::string& args) {
 }
 
 // Held-out errors reached with the shipped calibration (docs/validation.md), APE %.
-constexpr double kThroughputMedianReached = 6.7;
-constexpr double kThroughputP90Reached = 22.8;
-constexpr double kTpotMedianReached = 8.0;
-// TPOT p90 (the 3rd worst of 25 rows) is set by the Triton 202/214-token rows at 32 req/s and
-// infinite rate (trtol-0050/0053/0158/0161, 1.32-1.42x), whose output lengths and batch limits the
-// source leaves open (docs/cost-model.md, "Where the held-out p90 comes from");
-// every other held-out TPOT row is within 22 %.
-constexpr double kTpotP90Reached = 36.3;
+constexpr double kThroughputMedianReached = 6.4;
+constexpr double kThroughputP90Reached = 19.7;
+constexpr double kTpotMedianReached = 7.6;
+constexpr double kTpotP90Reached = 17.1;
 
 // The constants `tokenfab calibrate` fitted to the fit rows, as docs/validation.md applies them.
 const char kCalibration[] =
@@ -98,6 +94,17 @@ TEST(ValidationAccuracy, HoldoutTtftMeetsTheGoal) {
   const nlohmann::json j = HoldoutJson("ttft");
   if (j.is_discarded()) return;
   const nlohmann::json s = HoldoutSummary(j, "ttft");
+  ASSERT_GT(s["count"].get<int>(), 20);
+  EXPECT_LE(s["median_ape_pct"].get<double>(), kGoalMedianApe);
+  EXPECT_LE(s["p90_ape_pct"].get<double>(), kGoalP90Ape);
+}
+
+// Held-out TPOT rows meet the goal, since the Triton 202/214-token dataset runs its fitted
+// output-length spread (docs/cost-model.md, calibration step 10).
+TEST(ValidationAccuracy, HoldoutTpotMeetsTheGoal) {
+  const nlohmann::json j = HoldoutJson("tpot");
+  if (j.is_discarded()) return;
+  const nlohmann::json s = HoldoutSummary(j, "tpot");
   ASSERT_GT(s["count"].get<int>(), 20);
   EXPECT_LE(s["median_ape_pct"].get<double>(), kGoalMedianApe);
   EXPECT_LE(s["p90_ape_pct"].get<double>(), kGoalP90Ape);

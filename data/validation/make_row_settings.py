@@ -4,8 +4,8 @@ tokenfab scenario key, applied by `tokenfab validate|calibrate` as a --set overr
 
 Run from this folder: python3 make_row_settings.py > row_settings.csv
 
-Facts used (1, 2, 4, 5 and 6 are copied; 3 and 8 are inferences and 7 a derivation, each named
-as such in its source column):
+Facts used (1, 2, 4, 5 and 6 are copied; 3 and 8 are inferences, 7 a derivation and 9 a fit,
+each named as such in its source column):
 1. Runtime. raw_measured.csv's `framework` column quotes each source's engine: TensorRT-LLM
    v0.17 "TensorRT engine" (trtllm-bench build + throughput, or gptManagerBenchmark) and the
    v0.14 Triton tensorrtllm_backend run prebuilt TensorRT engines in the C++ executor; v1.0 and
@@ -63,6 +63,12 @@ as such in its source column):
    enable_attention_dp: true, engines.md section 1.5 [TL-PERF]) and the DeepSeek-R1 recipes
    (attention DP with TP8/EP8, engines.md section 1.5 [TL-DSR1]). Inferred, not copied: those
    rows get parallelism.ep = the row's GPUs and parallelism.attention_dp = true.
+9. Output lengths of the Triton online-serving datasets. The v0.14 table gives each dataset as
+   mean lengths (467/256, 467/16, 202/214) without saying whether they vary. Fitted, not
+   copied: fit_output_lengths.py measures each dataset's spread (log-normal cv) from its `fit`
+   rows, as `tokenfab calibrate` fits an engine constant, into output_length_fits.csv. A
+   dataset whose fitted cv is above 0 gets workload.output_tokens = {dist: lognormal, mean:
+   <its output length>, cv: <fitted>} on every row; the others keep fixed lengths.
 """
 import csv
 import sys
@@ -95,14 +101,31 @@ V1_0_DEP = ("inferred: raw_measured.csv notes of the v1.0 rows (\"MoE runs use E
             "../shared/facts/engines.md 1.5 [TL-PERF] [TL-DSR1])")
 MOE_MODELS = {"llama-4-maverick", "llama-4-scout", "qwen3-235b-a22b", "qwen3-30b-a3b",
               "deepseek-r1", "gpt-oss-120b", "gpt-oss-20b", "mixtral-8x7b", "mixtral-8x22b"}
+LENGTH_FIT = ("fitted, not copied: the v0.14 online-serving table does not say whether the "
+              "dataset's lengths vary; fit_output_lengths.py fits the spread of its output "
+              "lengths to the dataset's fit rows (output_length_fits.csv: {fit_rows} rows, RMS "
+              "log error {fixed} with fixed lengths, {fitted} with cv {cv})")
 COUNT_1000 = ("inferred: post-1.0 perf-overview lists no request count for 1000/1000; its "
               "v0.17 and v1.0 predecessors ran 1000/1000 with 3000 requests and this table's "
               "1000/1000 and 1024/1024 (3000 requests) results agree within 3 % per "
               "configuration")
 
 
+def output_length_settings():
+    """(input_tokens, output_tokens) -> (value, source) of each dataset with a fitted spread."""
+    settings = {}
+    for f in csv.DictReader(open("output_length_fits.csv", newline="")):
+        if float(f["cv"]) > 0:
+            value = "{dist: lognormal, mean: %s, cv: %s}" % (f["output_tokens"], f["cv"])
+            settings[(f["input_tokens"], f["output_tokens"])] = (value, LENGTH_FIT.format(
+                fit_rows=f["fit_rows"], fixed=f["rms_log_error_fixed"],
+                fitted=f["rms_log_error_fitted"], cv=f["cv"]))
+    return settings
+
+
 def main():
     raw = {r["id"]: r for r in csv.DictReader(open("raw_measured.csv", newline=""))}
+    lengths = output_length_settings()
     rows = list(csv.DictReader(open("measured.csv", newline="")))
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["id", "key", "value", "source"])
@@ -135,6 +158,9 @@ def main():
                 and int(r["tp"]) > 1):
             out.writerow([r["id"], "parallelism.ep", r["tp"], V1_0_DEP])
             out.writerow([r["id"], "parallelism.attention_dp", "true", V1_0_DEP])
+        length = lengths.get((r["input_tokens"], r["output_tokens"]))
+        if r["id"].startswith("trtol") and length:
+            out.writerow([r["id"], "workload.output_tokens", *length])
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ std::string Workload(const MeasuredRow& r) {
 }
 
 // What row_settings.csv adds to the row's columns (the engine profile and settings the source
-// documents, and the marked inferences), so that every simulated condition is in the table.
+// documents, and the marked inferences and fits), so that every simulated condition is in the
+// table.
 std::string Settings(const MeasuredRow& r) {
   return fmt::format("{}", fmt::join(r.settings, ", "));
 }
@@ -151,7 +152,7 @@ constexpr const char* kMethod =
     "Inference, papers and engineering blogs; every row names its source). tokenfab simulates the "
     "deployment and workload the row's columns describe, with the `settings` that "
     "`row_settings.csv` adds to it (engine profile, settings its source documents, marked "
-    "inferences), and reads the same metric from the simulation. APE = 100 x |predicted - "
+    "inferences and fits), and reads the same metric from the simulation. APE = 100 x |predicted - "
     "measured| / measured; median and p90 interpolate linearly between ranks; \"median "
     "pred/meas\" > 1 means the twin over-predicts. Rows in the `fit` split may be used by "
     "`tokenfab calibrate`; `holdout` rows never are. `tokenfab validate --scenario ID` prints the "
