@@ -21,14 +21,14 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-TEST(ValidationData, RowSettingsAreWhatTheScriptWrites) {
+TEST(GeneratedValidationData, RowSettingsAreWhatTheScriptWrites) {
   const test::ShellRun r = test::RunShell("cd '" + kFolder + "' && python3 make_row_settings.py");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, ReadFile(kFolder + "/row_settings.csv"))
       << "rerun: cd data/validation && python3 make_row_settings.py > row_settings.csv";
 }
 
-TEST(ValidationData, SplitIsWhatTheScriptWrites) {
+TEST(GeneratedValidationData, SplitIsWhatTheScriptWrites) {
   const std::string out = ::testing::TempDir() + "tokenfab_split.csv";
   const test::ShellRun r =
       test::RunShell("cd '" + kFolder + "' && python3 make_split.py measured.csv '" + out + "'");
@@ -37,7 +37,7 @@ TEST(ValidationData, SplitIsWhatTheScriptWrites) {
 }
 
 // The fitted output-length spreads are applied to their dataset's rows and to no others.
-TEST(ValidationData, FittedOutputLengthsReachOnlyTheirDataset) {
+TEST(GeneratedValidationData, FittedOutputLengthsReachOnlyTheirDataset) {
   const std::string settings = ReadFile(kFolder + "/row_settings.csv");
   std::istringstream lines(settings);
   std::string line;
