@@ -89,35 +89,30 @@ TEST(ValidationAccuracy, HoldoutThroughputDoesNotRegressPastTheLevelReached) {
   EXPECT_LE(s["p90_ape_pct"].get<double>(), kThroughputP90Reached + 2);
 }
 
+// Checks the held-out rows of a latency class against a median and p90 bound (APE %).
+void ExpectHoldoutWithin(const std::string& metric_class, double median, double p90) {
+  const nlohmann::json j = HoldoutJson(metric_class);
+  if (j.is_discarded()) return;
+  const nlohmann::json s = HoldoutSummary(j, metric_class);
+  ASSERT_GT(s["count"].get<int>(), 20);
+  EXPECT_LE(s["median_ape_pct"].get<double>(), median);
+  EXPECT_LE(s["p90_ape_pct"].get<double>(), p90);
+}
+
 // Held-out TTFT rows meet the goal.
 TEST(ValidationAccuracy, HoldoutTtftMeetsTheGoal) {
-  const nlohmann::json j = HoldoutJson("ttft");
-  if (j.is_discarded()) return;
-  const nlohmann::json s = HoldoutSummary(j, "ttft");
-  ASSERT_GT(s["count"].get<int>(), 20);
-  EXPECT_LE(s["median_ape_pct"].get<double>(), kGoalMedianApe);
-  EXPECT_LE(s["p90_ape_pct"].get<double>(), kGoalP90Ape);
+  ExpectHoldoutWithin("ttft", kGoalMedianApe, kGoalP90Ape);
 }
 
 // Held-out TPOT rows meet the goal, since the Triton 202/214-token dataset runs its fitted
 // output-length spread (docs/cost-model.md, calibration step 10).
 TEST(ValidationAccuracy, HoldoutTpotMeetsTheGoal) {
-  const nlohmann::json j = HoldoutJson("tpot");
-  if (j.is_discarded()) return;
-  const nlohmann::json s = HoldoutSummary(j, "tpot");
-  ASSERT_GT(s["count"].get<int>(), 20);
-  EXPECT_LE(s["median_ape_pct"].get<double>(), kGoalMedianApe);
-  EXPECT_LE(s["p90_ape_pct"].get<double>(), kGoalP90Ape);
+  ExpectHoldoutWithin("tpot", kGoalMedianApe, kGoalP90Ape);
 }
 
 // Regression guard, NOT the goal: held-out TPOT rows at the level reached plus 2 points.
 TEST(ValidationAccuracy, HoldoutTpotDoesNotRegressPastTheLevelReached) {
-  const nlohmann::json j = HoldoutJson("tpot");
-  if (j.is_discarded()) return;
-  const nlohmann::json s = HoldoutSummary(j, "tpot");
-  ASSERT_GT(s["count"].get<int>(), 20);
-  EXPECT_LE(s["median_ape_pct"].get<double>(), kTpotMedianReached + 2);
-  EXPECT_LE(s["p90_ape_pct"].get<double>(), kTpotP90Reached + 2);
+  ExpectHoldoutWithin("tpot", kTpotMedianReached + 2, kTpotP90Reached + 2);
 }
 
 // `validate --scenario ID` prints a file that `simulate` turns into validate's prediction for
