@@ -36,6 +36,18 @@ TEST(GeneratedValidationData, SplitIsWhatTheScriptWrites) {
   EXPECT_EQ(ReadFile(out), ReadFile(kFolder + "/split.csv"));
 }
 
+// The committed output-length fit is what fit_output_lengths.py finds with the shipped
+// calibration, and a local optimum: a grid around it (0.55, 0.6, 0.65, and 0 = fixed lengths)
+// picks the same values, to the digit of every RMS.
+TEST(GeneratedValidationData, OutputLengthFitIsReproducedAroundItsOptimum) {
+  const std::string out = ::testing::TempDir() + "tokenfab_output_length_fits.csv";
+  const test::ShellRun r = test::RunShell(
+      "cd '" + kFolder + "' && python3 fit_output_lengths.py '" + std::string(TOKENFAB_CLI) +
+      "' --grid 0,0.55,0.6,0.65 --out '" + out + "' 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(ReadFile(out), ReadFile(kFolder + "/output_length_fits.csv"));
+}
+
 // The fitted output-length spreads are applied to their dataset's rows and to no others.
 TEST(GeneratedValidationData, FittedOutputLengthsReachOnlyTheirDataset) {
   const std::string settings = ReadFile(kFolder + "/row_settings.csv");

@@ -18,7 +18,10 @@ A dataset keeps fixed lengths unless a cv > 0 fits strictly better. Deterministi
 
 Run from this folder after building: python3 fit_output_lengths.py [path/to/tokenfab]
 (default ../../build/tokenfab); then python3 make_row_settings.py > row_settings.csv.
+`--grid 0,0.55,0.6,0.65 --out FILE` searches fewer values and writes elsewhere (the test that
+checks the committed fit is a local optimum does this).
 """
+import argparse
 import csv
 import json
 import math
@@ -65,7 +68,7 @@ def evaluate(tokenfab, folder, ids, output_tokens, cv):
     return sum(e * e for e in errors), len(errors)
 
 
-def main(tokenfab):
+def main(tokenfab, grid, out):
     rows = list(csv.DictReader(open("measured.csv", newline="")))
     split = {r["id"]: r["split"] for r in csv.DictReader(open("split.csv", newline=""))}
     folder = tempfile.mkdtemp(prefix="tokenfab-fit-lengths-")
@@ -75,8 +78,8 @@ def main(tokenfab):
         fits = []
         for (isl, osl), ids in sorted(datasets(rows).items()):
             fit_ids = [i for i in ids if split.get(i) == "fit"]
-            scores = {cv: evaluate(tokenfab, folder, fit_ids, osl, cv) for cv in GRID}
-            best = min(GRID, key=lambda cv: (scores[cv][0], cv))
+            scores = {cv: evaluate(tokenfab, folder, fit_ids, osl, cv) for cv in grid}
+            best = min(grid, key=lambda cv: (scores[cv][0], cv))
             n = scores[0.0][1]
             rms = {cv: math.sqrt(s / n) for cv, (s, _) in scores.items()}
             fits.append([isl, osl, n, best, "%.4f" % rms[0.0], "%.4f" % rms[best]])
@@ -84,7 +87,7 @@ def main(tokenfab):
                   f"fixed lengths, {rms[best]:.4f} fitted)", file=sys.stderr)
     finally:
         shutil.rmtree(folder)
-    with open(OUT, "w", newline="") as f:
+    with open(out, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["input_tokens", "output_tokens", "fit_rows", "cv", "rms_log_error_fixed",
                     "rms_log_error_fitted"])
@@ -92,4 +95,13 @@ def main(tokenfab):
 
 
 if __name__ == "__main__":
-    main(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "../../build/tokenfab"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("tokenfab", nargs="?", default="../../build/tokenfab")
+    parser.add_argument("--grid", default=",".join(str(cv) for cv in GRID),
+                        help="coefficients of variation to try, comma-separated (must include 0)")
+    parser.add_argument("--out", default=OUT)
+    args = parser.parse_args()
+    grid = sorted({float(cv) for cv in args.grid.split(",")})
+    if grid[0] != 0:
+        parser.error("--grid must include 0 (fixed lengths)")
+    main(os.path.abspath(args.tokenfab), grid, os.path.abspath(args.out))
