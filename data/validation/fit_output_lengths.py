@@ -45,16 +45,21 @@ def datasets(rows):
 
 
 def setting(output_tokens, cv):
+    """The workload.output_tokens value of a dataset's rows (make_row_settings.py writes it)."""
     return "{dist: lognormal, mean: %s, cv: %s}" % (output_tokens, cv)
 
 
-def evaluate(tokenfab, folder, ids, output_tokens, cv):
+def base_settings():
+    """row_settings.csv without an earlier fit's output lengths, which this fit replaces."""
+    return [s for s in csv.reader(open("row_settings.csv", newline=""))
+            if s[1] != "workload.output_tokens"]
+
+
+def evaluate(tokenfab, folder, base, ids, output_tokens, cv):
     """Sum of squared log errors of the fit rows `ids` with output lengths of this cv."""
     with open(os.path.join(folder, "row_settings.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        for s in csv.reader(open("row_settings.csv", newline="")):
-            if s[1] != "workload.output_tokens":  # an earlier fit's, which this one replaces
-                w.writerow(s)
+        w.writerows(base)
         if cv > 0:
             for i in ids:
                 w.writerow([i, "workload.output_tokens", setting(output_tokens, cv), "fit"])
@@ -71,6 +76,7 @@ def evaluate(tokenfab, folder, ids, output_tokens, cv):
 def main(tokenfab, grid, out):
     rows = list(csv.DictReader(open("measured.csv", newline="")))
     split = {r["id"]: r["split"] for r in csv.DictReader(open("split.csv", newline=""))}
+    base = base_settings()
     folder = tempfile.mkdtemp(prefix="tokenfab-fit-lengths-")
     try:
         for name in ("measured.csv", "split.csv"):
@@ -78,7 +84,7 @@ def main(tokenfab, grid, out):
         fits = []
         for (isl, osl), ids in sorted(datasets(rows).items()):
             fit_ids = [i for i in ids if split.get(i) == "fit"]
-            scores = {cv: evaluate(tokenfab, folder, fit_ids, osl, cv) for cv in grid}
+            scores = {cv: evaluate(tokenfab, folder, base, fit_ids, osl, cv) for cv in grid}
             best = min(grid, key=lambda cv: (scores[cv][0], cv))
             n = scores[0.0][1]
             rms = {cv: math.sqrt(s / n) for cv, (s, _) in scores.items()}

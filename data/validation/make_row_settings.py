@@ -73,6 +73,8 @@ each named as such in its source column):
 import csv
 import sys
 
+import fit_output_lengths
+
 TL_PERF = ("github:NVIDIA/TensorRT-LLM@585c756579dc4d01f21fc13c2f604cdb461ac4f0:"
            "docs/source/developer-guide/perf-overview.md (GPT-OSS config: kv_cache_config.dtype "
            "fp8, Hopper auto; moe_config.backend CUTLASS, Hopper TRITON)")
@@ -116,7 +118,7 @@ def output_length_settings():
     settings = {}
     for f in csv.DictReader(open("output_length_fits.csv", newline="")):
         if float(f["cv"]) > 0:
-            value = "{dist: lognormal, mean: %s, cv: %s}" % (f["output_tokens"], f["cv"])
+            value = fit_output_lengths.setting(f["output_tokens"], f["cv"])
             settings[(f["input_tokens"], f["output_tokens"])] = (value, LENGTH_FIT.format(
                 fit_rows=f["fit_rows"], fixed=f["rms_log_error_fixed"],
                 fitted=f["rms_log_error_fitted"], cv=f["cv"]))
